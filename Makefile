@@ -1,0 +1,41 @@
+# Two commands: `make demo` and `make test`. Everything else is what they build on.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export SYNCMON_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: install demo test run-once benchmark clean
+
+install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_QUIET) -e '.[test]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(BIN)/python -c "import dagster, dagster_dbt, duckdb, syncmon_pipeline"
+	touch $@
+
+# dagster-dbt needs the manifest before it can load the code location outside `dagster dev`.
+dbt_models/target/manifest.json: $(VENV)/.installed dbt_models/dbt_project.yml $(wildcard dbt_models/models/*/*) $(wildcard dbt_models/macros/*)
+	cd dbt_models && ../$(BIN)/dbt parse --quiet --profiles-dir . --log-path target/logs
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo: install
+	./scripts/demo.sh
+
+test: install
+	$(BIN)/python -m pytest
+
+run-once: install
+	$(BIN)/syncmon run-once
+
+benchmark: install
+	$(BIN)/python benchmarks/ingest_benchmark.py
+
+clean:
+	rm -rf $(VENV) .dagster_home dbt_models/target dbt_models/logs

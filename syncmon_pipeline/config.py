@@ -1,0 +1,110 @@
+"""syncmon's one configuration file, validated with pydantic.
+
+Every setting has a safe default, so no file is needed to start. The file is
+`syncmon.yaml` in the working directory, or the path in `SYNCMON_CONFIG`.
+The data directory comes from `SYNCMON_HOME` (default `./data`). Secrets never
+live here: they are read from the environment by the code that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestSettings(_Section):
+    max_files_per_run: int = Field(100, ge=1, le=10_000, description="Files one ingest run takes at most.")
+    settle_seconds: float = Field(
+        2.0, ge=0, description="A landing file younger than this is treated as still being written."
+    )
+    straggler_minutes: float = Field(
+        10.0, gt=0, description="A file still in landing this long after the cursor passed it is requested again."
+    )
+    max_line_bytes: int = Field(1_048_576, ge=1024, description="Longer lines are quarantined.")
+    sensor_interval_seconds: int = Field(15, ge=1, le=3600)
+
+
+class WarehouseSettings(_Section):
+    lock_timeout_seconds: float = Field(
+        120.0, ge=0, description="How long to wait for another process's lock on the warehouse file."
+    )
+
+
+class Settings(_Section):
+    ingest: IngestSettings = IngestSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load and validate the config file; a missing default file means all defaults."""
+    explicit = path or os.environ.get("SYNCMON_CONFIG")
+    config_path = Path(explicit) if explicit else Path("syncmon.yaml")
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"config file {config_path} (from SYNCMON_CONFIG) does not exist")
+        return Settings()
+    try:
+        raw = yaml.safe_load(config_path.read_text("utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: the top level must be a mapping of sections")
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{config_path}: {problems}") from exc
+
+
+class DataPaths(BaseModel):
+    """Where every piece of state lives, all under one data directory."""
+
+    model_config = ConfigDict(frozen=True)
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> DataPaths:
+        return cls(home=Path(os.environ.get("SYNCMON_HOME", "data")).resolve())
+
+    @cached_property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @cached_property
+    def processed(self) -> Path:
+        return self.home / "processed"
+
+    @cached_property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @cached_property
+    def warehouse(self) -> Path:
+        return self.warehouse_dir / "syncmon.duckdb"
+
+    @cached_property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @cached_property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    def ensure(self) -> DataPaths:
+        for folder in (self.landing, self.processed, self.warehouse_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

@@ -1,0 +1,73 @@
+"""Redaction of secrets and personal data in free text.
+
+The rules are written in the regex dialect shared by Python's `re` and RE2
+(DuckDB's `regexp_replace`), so ingest can apply them set-based in SQL and
+Python code (the recorder, quarantine previews, notifications) can apply the
+very same rules. Replacements never contain quotes or backslashes, so a rule
+applied to JSON text leaves valid JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class RedactionRule(NamedTuple):
+    name: str
+    pattern: str
+    replacement: str
+
+
+_SECRET_KEYS = (
+    r"password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|auth[_-]?token"
+    r"|api[_-]?key|apikey|x-api-key|private[_-]?key|session[_-]?key|signature|authorization"
+)
+
+# Order matters: credentials inside URLs before e-mail addresses (user:pw@host looks like one).
+REDACTION_RULES: tuple[RedactionRule, ...] = (
+    RedactionRule(
+        "url_credentials",
+        r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s:@\"\\]+:[^/\s@\"\\]+@",
+        r"\1[REDACTED]@",
+    ),
+    RedactionRule("bearer_token", r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", r"\1[REDACTED]"),
+    RedactionRule(
+        "secret_key_quoted_value",
+        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*)(\\?\")[^\"\\]*(\\?\")",
+        r"\1\2[REDACTED]\3",
+    ),
+    RedactionRule(
+        "secret_key_value",
+        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*\\?\"?)(?:bearer\s+|basic\s+)?[^\s\"\\&,;]+",
+        r"\1[REDACTED]",
+    ),
+    RedactionRule(
+        "email",
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        "[REDACTED_EMAIL]",
+    ),
+)
+
+# A cheap test that a text might hold something a rule redacts; text that fails it is left as is.
+REDACTION_PREFILTER = r"(?i)(@|bearer|" + _SECRET_KEYS + r")"
+
+_COMPILED = tuple((re.compile(rule.pattern), rule.replacement) for rule in REDACTION_RULES)
+
+
+def redact(text: str | None) -> str | None:
+    """Return `text` with e-mail addresses, bearer tokens, passwords and API keys replaced."""
+    if text is None:
+        return None
+    for pattern, replacement in _COMPILED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def sql_redaction_parameters() -> dict[str, str]:
+    """Bound parameters for the SQL that applies the same rules (`$redact_pattern_N`, `$redact_replacement_N`)."""
+    params = {"redact_prefilter": REDACTION_PREFILTER}
+    for index, rule in enumerate(REDACTION_RULES, start=1):
+        params[f"redact_pattern_{index}"] = rule.pattern
+        params[f"redact_replacement_{index}"] = rule.replacement
+    return params

@@ -1,0 +1,118 @@
+"""Live mode: the fleet keeps syncing in real time, one atomic landing file per interval."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from syncmon_pipeline.recorder import write_events_atomically
+
+from .delivery import Delivery
+from .events import child_rng, to_epoch
+from .history import write_truth
+from .stream import Engine
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class LiveSummary:
+    ticks: int = 0
+    files: int = 0
+    events: int = 0
+    duplicates_injected: int = 0
+    incidents: int = 0
+
+
+def run_live(
+    out_dir: Path,
+    *,
+    integrations: int,
+    seed: int,
+    interval_s: float = 5.0,
+    duration_s: float | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    compress: bool = False,
+    truth_path: Path | None = None,
+    engine: Engine | None = None,
+) -> None:
+    """Emit events in real time until `duration_s` has elapsed (forever when None) or Ctrl-C.
+
+    Every `interval_s` each integration's sessions advance by the elapsed time
+    (create → running → progress/metrics/errors → terminal) and whatever happened
+    is written as one atomic file `live-{seed}-{time}-{tick}.ndjson`. Now and then
+    an incident starts; with `truth_path` the ground truth is rewritten each time.
+    `engine` continues a simulated history (see `simulate.history`) instead of
+    starting a fresh fleet at `clock()`
+    (`history.build_history_engine` + `history.write_history`, then pass the engine here).
+    """
+    live_loop(out_dir, integrations=integrations, seed=seed, interval_s=interval_s, duration_s=duration_s,
+              clock=clock, sleep=sleep, compress=compress, truth_path=truth_path, engine=engine)
+
+
+def live_loop(
+    out_dir: Path,
+    *,
+    integrations: int,
+    seed: int,
+    interval_s: float = 5.0,
+    duration_s: float | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    compress: bool = False,
+    truth_path: Path | None = None,
+    engine: Engine | None = None,
+) -> LiveSummary:
+    """`run_live`, returning what it wrote."""
+    if interval_s <= 0:
+        raise ValueError(f"interval_s must be > 0, got {interval_s}")
+    began = clock()
+    if engine is None:
+        engine = Engine.create(integrations=integrations, seed=seed, start=to_epoch(began))
+    engine.book.go_live(engine.position)
+    deadline = began + timedelta(seconds=duration_s) if duration_s is not None else None
+    delivery = Delivery(child_rng(seed, "live-delivery"), late_rate=0.02, duplicate_rate=0.001, jitter_s=3.0,
+                        max_delay_files=2)
+    summary = LiveSummary()
+    truth_version = -1
+
+    def emit(now: datetime, final: bool = False) -> None:
+        nonlocal truth_version
+        events = [item for chunk in engine.advance(to_epoch(now)) for item in chunk]
+        lines = delivery.pack(summary.ticks, events, final=final)
+        if lines:
+            stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            write_events_atomically(out_dir, lines, f"live-{seed}-{stamp}-{summary.ticks:06d}", compress=compress)
+            summary.files += 1
+            summary.events += len(lines)
+        summary.ticks += 1
+        summary.duplicates_injected = delivery.duplicates
+        if truth_path is not None and engine.book.version != truth_version:
+            truth_version = engine.book.version
+            write_truth(truth_path, engine.book.incidents)
+        summary.incidents = len(engine.book.incidents)
+
+    try:
+        while True:
+            now = clock()
+            done = deadline is not None and now >= deadline
+            emit(min(now, deadline) if deadline is not None else now, final=done)
+            if done:
+                break
+            next_at = began + timedelta(seconds=interval_s * summary.ticks)  # a fixed grid: no drift
+            if deadline is not None:
+                next_at = min(next_at, deadline)
+            sleep(max(0.0, (next_at - clock()).total_seconds()))
+    except KeyboardInterrupt:
+        if delivery.pending:
+            try:
+                emit(clock() if deadline is None else min(clock(), deadline), final=True)
+            except KeyboardInterrupt:
+                pass
+    return summary
