@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from syncmon_pipeline.dbt_project import dbt_project
-from syncmon_pipeline.defs.resources import WAREHOUSE_POOL
+from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, data_paths
 
 
 class SyncmonDbtTranslator(DagsterDbtTranslator):
@@ -26,6 +26,7 @@ class SyncmonDbtTranslator(DagsterDbtTranslator):
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    data_paths()  # exports the absolute SYNCMON_HOME that profiles.yml reads
     invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
     # Each invocation gets its own target folder; keep only the results Dagster already recorded.

@@ -6,10 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from syncmon_pipeline.config import DataPaths, load_settings
-from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, data_paths
+from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
 from syncmon_pipeline.ingest.landing import Cursor, list_landing_files, next_batch
 from syncmon_pipeline.ingest.load import IngestReport, ingest_files
 
@@ -44,7 +43,7 @@ class IngestConfig(dg.Config):
     group_name="ingest",
     pool=WAREHOUSE_POOL,
 )
-def raw_events(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource):
+def raw_events(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource):
     """Ingest a batch of landing files into the raw tables, exactly once."""
     paths: DataPaths = data_paths()
     settings = load_settings()

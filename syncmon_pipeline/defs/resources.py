@@ -1,12 +1,14 @@
 """Resources shared by the Dagster shell: the warehouse file and the dbt CLI."""
 
-from __future__ import annotations
-
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
@@ -32,9 +34,24 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
-def build_resources(paths: DataPaths) -> dict[str, object]:
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse DuckDB file; by default $SYNCMON_HOME/warehouse/syncmon.duckdb, resolved when used."""
+
+    database: str = ""
+
+    def path(self) -> Path:
+        return Path(self.database) if self.database else data_paths().warehouse
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection; waits (with backoff) while another process holds the file lock."""
+        with DuckDBResource(database=str(self.path())).get_connection() as con:
+            yield con
+
+
+def build_resources() -> dict[str, object]:
     return {
-        "warehouse": DuckDBResource(database=str(paths.warehouse)),
+        "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
             dbt_executable=dbt_executable(),

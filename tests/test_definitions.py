@@ -1,0 +1,97 @@
+"""The shape of the code location: lineage, one-writer pool, sensors on by default, config errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from syncmon_pipeline.config import ConfigError, load_settings
+
+from conftest import make_event, query, write_events
+
+
+@pytest.fixture
+def defs(home):
+    from syncmon_pipeline.definitions import defs
+
+    return defs
+
+
+def test_lineage_runs_landing_to_raw_to_staging(defs):
+    graph = defs.resolve_asset_graph()
+    raw = dg.AssetKey(["raw", "sync_events"])
+    assert dg.AssetKey("landing_files") in graph.get(raw).parent_keys
+    staging = dg.AssetKey(["staging", "stg_sync_events"])
+    assert raw in graph.get(staging).parent_keys
+    assert dg.AssetKey(["staging", "stg_session_errors"]) in graph.get(staging).child_keys
+
+
+def test_dbt_tests_are_asset_checks(defs):
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_stg_sync_events_event_id" in checks
+    assert len(checks) >= 20
+
+
+def test_everything_that_opens_the_warehouse_is_in_one_pool(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert node.pools == {"warehouse"}, key
+
+
+def test_dagster_yaml_limits_the_pool_to_one():
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "dagster.yaml").read_text())
+    assert config["concurrency"]["pools"] == {"granularity": "op", "default_limit": 1}
+
+
+def test_bad_config_fails_naming_the_field(tmp_path):
+    path = tmp_path / "syncmon.yaml"
+    path.write_text("ingest:\n  max_files_per_run: 0\n  max_fils: 3\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert "ingest.max_files_per_run" in str(error.value) and "ingest.max_fils" in str(error.value)
+
+
+def test_missing_explicit_config_file_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNCMON_CONFIG", str(tmp_path / "nope.yaml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
+
+
+def test_defaults_need_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SYNCMON_CONFIG", raising=False)
+    assert load_settings().ingest.max_files_per_run == 100
+
+
+HOLD_WRITE_LOCK = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("CREATE TABLE IF NOT EXISTS held (x INT)")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def test_ingest_waits_for_a_warehouse_lock_instead_of_failing(defs, home):
+    write_events(home.landing, "a.ndjson", [make_event() for _ in range(3)])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, str(home.warehouse), "3"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    from syncmon_pipeline.defs.ingest import raw_events
+
+    result = dg.materialize([raw_events], resources=defs.resources)
+    holder.wait()
+    assert result.success
+    assert query(home, "SELECT count(*) FROM raw.sync_events") == [(3,)]

@@ -1,0 +1,384 @@
+"""The event simulator: contract-valid, deterministic, believable, with ground truth — on real files in tmp dirs."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+import pytest
+
+from syncmon_pipeline.contract import ALERT_TYPES, TERMINAL_STATUSES, is_valid_event
+from syncmon_pipeline.simulator import (
+    build_history_engine,
+    live_loop,
+    register_cli,
+    run_live,
+    simulate_history,
+    write_history,
+)
+from syncmon_pipeline.simulator.events import format_epoch, uuid4_from_bits
+
+END = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+SEED = 20261127
+
+
+@dataclass
+class Run:
+    landing: Path
+    truth: Path
+    summary: object
+    files: list[Path]
+    lines: list[list[bytes]]  # raw lines per file, in file order
+
+    @property
+    def events(self) -> list[dict]:
+        return [orjson.loads(line) for lines in self.lines for line in lines]
+
+
+def read_run(landing: Path, truth: Path, summary) -> Run:
+    files = sorted(p for p in landing.iterdir())
+    lines = []
+    for path in files:
+        data = path.read_bytes()
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+        assert data.endswith(b"\n")
+        lines.append(data.splitlines())
+    return Run(landing, truth, summary, files, lines)
+
+
+def simulate(root: Path, *, seed: int = SEED, integrations: int = 10, days: float = 7, **kwargs) -> Run:
+    landing, truth = root / "landing", root / "truth" / "incidents.json"
+    summary = simulate_history(landing, integrations=integrations, days=days, seed=seed, end=END,
+                               truth_path=truth, events_per_file=kwargs.pop("events_per_file", 2000), **kwargs)
+    return read_run(landing, truth, summary)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Run:
+    return simulate(tmp_path_factory.mktemp("sim"))
+
+
+@pytest.fixture(scope="module")
+def events(run) -> list[dict]:
+    return run.events
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# -- contract & determinism ------------------------------------------------------------------
+
+
+def test_every_line_of_every_file_satisfies_the_contract(run, events):
+    assert run.summary.files == len(run.files) > 3
+    assert run.summary.events == len(events) > 20_000
+    assert all(p.name.startswith("sim-") and p.name.endswith(".ndjson") for p in run.files)
+    invalid = [e for e in events if not is_valid_event(e)]
+    assert invalid == []
+    for event in events:
+        assert run.summary.start <= ts(event["occurred_at"]) < run.summary.end
+    assert {e["event_type"] for e in events} == {
+        "session_created", "session_status", "session_progress", "session_error", "session_warning",
+        "session_conflict", "session_metrics", "health_check"}
+
+
+def test_same_seed_and_end_give_identical_bytes(run, tmp_path):
+    again = simulate(tmp_path)
+    assert [p.name for p in again.files] == [p.name for p in run.files]
+    assert again.lines == run.lines
+    assert again.truth.read_bytes() == run.truth.read_bytes()
+    assert again.summary == run.summary.__class__(**{**run.summary.__dict__, "truth_path": again.truth})
+
+
+def test_a_different_seed_gives_different_data(run, tmp_path):
+    other = simulate(tmp_path, seed=SEED + 1)
+    assert other.lines[0] != run.lines[0]
+    assert other.truth.read_bytes() != run.truth.read_bytes()
+
+
+def test_ids_and_timestamps_match_the_documented_recipes():
+    rng = random.Random(1)
+    for _ in range(1000):
+        bits = rng.getrandbits(128)
+        assert uuid4_from_bits(bits) == str(uuid.UUID(int=bits, version=4))
+    assert format_epoch(END.timestamp() + 0.123456) == "2026-11-27T10:00:00.123456+00:00"
+
+
+# -- ground truth ----------------------------------------------------------------------------
+
+
+def test_truth_has_every_kind_within_range_without_overlap(run, events):
+    truth = json.loads(run.truth.read_text())
+    assert run.summary.incidents == len(truth)
+    assert {t["kind"] for t in truth} == set(ALERT_TYPES)
+    assert [t["start"] for t in truth] == sorted(t["start"] for t in truth)
+    known = {e["integration_id"] for e in events}
+    per_integration = defaultdict(list)
+    for t in truth:
+        assert set(t) == {"integration_id", "kind", "start", "end"}
+        start, end = ts(t["start"]), ts(t["end"])
+        assert start.utcoffset() == timedelta(0)
+        assert run.summary.start + timedelta(days=1) <= start < end <= run.summary.end  # day one is clean
+        assert timedelta(minutes=59) <= end - start <= timedelta(days=1, minutes=1)
+        assert t["integration_id"] in known
+        per_integration[t["integration_id"]].append((start, end))
+    for spans in per_integration.values():
+        spans.sort()
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+
+
+def _inside(events, incident, event_type):
+    start, end = ts(incident["start"]), ts(incident["end"])
+    return [e for e in events if e["integration_id"] == incident["integration_id"]
+            and e["event_type"] == event_type and start <= ts(e["occurred_at"]) < end]
+
+
+def test_incidents_leave_the_signals_detectors_look_for(run, events):
+    truth = {t["kind"]: t for t in json.loads(run.truth.read_text())}
+    down = _inside(events, truth["integration_down"], "health_check")
+    assert down and not any(e["payload"]["reachable"] for e in down)
+    auth = _inside(events, truth["authentication_failure"], "health_check")
+    assert auth and all(e["payload"]["auth_status"] in ("expired", "invalid") for e in auth)
+    limited = _inside(events, truth["rate_limit_exceeded"], "health_check")
+    assert limited and all(e["payload"]["rate_limit_remaining"] <= 5 for e in limited)
+    statuses = [e["payload"]["status"] for e in _inside(events, truth["timeout_threshold"], "session_status")]
+    assert "timed_out" in statuses
+    cpu = [e["payload"]["cpu_pct"] for e in _inside(events, truth["resource_exhaustion"], "session_metrics")]
+    assert cpu and max(cpu) > 95
+    conflicts = _inside(events, truth["conflict_spike"], "session_conflict")
+    assert len(conflicts) >= 10
+    quality = _inside(events, truth["data_quality_issue"], "session_error")
+    assert sum(e["payload"]["category"] == "validation" for e in quality) >= 10
+    failures = [e for e in _inside(events, truth["sync_failure"], "session_status")
+                if e["payload"]["status"] == "failed"]
+    assert len(failures) >= 2
+    errors = _inside(events, truth["high_error_rate"], "session_error")
+    assert len(errors) >= 10
+    # Outside incidents the fleet is mostly healthy.
+    checks = [e for e in events if e["event_type"] == "health_check"]
+    assert sum(e["payload"]["reachable"] for e in checks) / len(checks) > 0.9
+
+
+# -- realism ---------------------------------------------------------------------------------
+
+
+def test_sessions_follow_a_believable_lifecycle(run, events):
+    sessions = defaultdict(list)
+    for e in events:
+        if e["event_type"] != "health_check":
+            sessions[e["session_id"]].append(e)
+    created = {sid for sid, evs in sessions.items() if any(e["event_type"] == "session_created" for e in evs)}
+    assert created == set(sessions)
+    assert len(created) == run.summary.sessions
+    terminal = Counter()
+    for evs in sessions.values():
+        ends = [e["payload"]["status"] for e in evs
+                if e["event_type"] == "session_status" and e["payload"]["status"] in TERMINAL_STATUSES]
+        terminal[ends[0] if ends else None] += 1
+    assert terminal[None] / len(sessions) < 0.01  # only those still running at the end
+    assert terminal["completed"] / len(sessions) > 0.8
+    for status in ("completed_with_warnings", "partially_completed", "failed", "timed_out"):
+        assert terminal[status] > 0, status
+    created_payloads = [e["payload"] for e in events if e["event_type"] == "session_created"]
+    assert {p["sync_type"] for p in created_payloads} >= {"full", "incremental", "delta"}
+    retries = [p for p in created_payloads if p["triggered_by"] == "retry"]
+    assert retries and all(p["retry_of"] in sessions for p in retries)
+    assert len({e["provider"] for e in events}) == 8
+    assert all(re.fullmatch(r"[a-z-]+-[a-z]+-\d+", e["integration_id"]) for e in events)
+
+
+def test_health_checks_every_five_to_fifteen_minutes(events):
+    times = defaultdict(list)
+    for e in events:
+        if e["event_type"] == "health_check":
+            times[e["integration_id"]].append(ts(e["occurred_at"]))
+    assert len(times) == 10
+    for series in times.values():
+        series.sort()
+        gaps = sorted((b - a).total_seconds() for a, b in zip(series, series[1:]))
+        assert 240 <= gaps[len(gaps) // 2] <= 1050
+
+
+def test_load_follows_the_working_day(events):
+    weekday_peak = weekend = night = 0
+    for e in events:
+        if e["event_type"] == "session_progress" and e["payload"]["records_processed"]:
+            at = ts(e["occurred_at"]) - timedelta(hours=6)  # roughly US local time
+            n = e["payload"]["records_processed"]
+            if at.weekday() >= 5:
+                weekend += n
+            elif 9 <= at.hour < 15:
+                weekday_peak += n
+            elif 0 <= at.hour < 5 and at.hour != 2:  # leave out the nightly full syncs
+                night += n
+    assert weekday_peak > 3 * night
+    assert weekday_peak > weekend
+
+
+def test_free_text_contains_secrets_for_ingest_to_redact(events):
+    texts = [e["payload"].get("message") or e["payload"].get("reason") or "" for e in events]
+    blob = "\n".join(texts)
+    assert re.search(r"[\w.]+@[\w-]+\.\w+", blob)
+    assert "Authorization: Bearer " in blob
+    assert "password=" in blob
+    assert re.search(r"https://[^/\s:]+:[^@\s]+@", blob)
+    assert "api_key=" in blob
+
+
+# -- delivery --------------------------------------------------------------------------------
+
+
+def test_events_arrive_late_and_out_of_order(run):
+    times = [[orjson.loads(line)["occurred_at"] for line in lines] for lines in run.lines]
+    assert any(file != sorted(file) for file in times)
+    late = total = 0
+    for previous, current in zip(times, times[1:]):
+        cutoff = (ts(max(previous)) - timedelta(hours=1)).isoformat()
+        late += sum(t < cutoff for t in current)
+        total += len(current)
+    assert 0.002 < late / total < 0.1
+
+
+def test_duplicates_are_exact_copies_in_later_files(run):
+    first_seen: dict[str, tuple[int, bytes]] = {}
+    duplicates = 0
+    for index, lines in enumerate(run.lines):
+        for line in lines:
+            event_id = orjson.loads(line)["event_id"]
+            if event_id in first_seen:
+                duplicates += 1
+                first_index, first_line = first_seen[event_id]
+                assert first_line == line
+                assert first_index < index
+            else:
+                first_seen[event_id] = (index, line)
+    assert duplicates == run.summary.duplicates_injected > 0
+
+
+def test_gzip_history(tmp_path):
+    run = simulate(tmp_path, integrations=3, days=1.5, compress=True, events_per_file=500)
+    assert run.files and all(p.name.endswith(".ndjson.gz") for p in run.files)
+    assert all(is_valid_event(e) for e in run.events)
+    assert json.loads(run.truth.read_text()) is not None
+
+
+def test_truth_may_not_live_in_the_landing_folder(tmp_path):
+    with pytest.raises(ValueError, match="outside the landing folder"):
+        simulate_history(tmp_path / "landing", integrations=2, days=1, seed=1, end=END,
+                         truth_path=tmp_path / "landing" / "truth.json")
+
+
+# -- live ------------------------------------------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+def test_live_mode_writes_files_and_stops_at_duration(tmp_path):
+    fake = FakeTime(END)
+    run_live(tmp_path / "landing", integrations=5, seed=3, interval_s=60, duration_s=3 * 3600,
+             clock=fake.clock, sleep=fake.sleep)
+    assert fake.now == END + timedelta(hours=3)
+    assert len(fake.sleeps) == 180
+    files = sorted((tmp_path / "landing").iterdir())
+    assert len(files) > 100 and all(p.name.startswith("live-3-") for p in files)
+    events = [orjson.loads(line) for p in files for line in p.read_bytes().splitlines()]
+    assert all(is_valid_event(e) for e in events)
+    assert all(END <= ts(e["occurred_at"]) <= END + timedelta(hours=3) for e in events)
+    statuses = {e["payload"]["status"] for e in events if e["event_type"] == "session_status"}
+    assert {"queued", "running", "completed"} <= statuses
+
+
+def test_live_continues_a_history_and_keeps_the_truth_current(tmp_path):
+    landing, truth = tmp_path / "landing", tmp_path / "truth.json"
+    engine = build_history_engine(integrations=10, days=1.5, seed=5, end=END)
+    write_history(engine, landing, end=END, truth_path=truth)
+    history_files = set(landing.iterdir())
+    fake = FakeTime(END + timedelta(minutes=30))  # the first tick catches up on the half hour since END
+    summary = live_loop(landing, integrations=10, seed=5, interval_s=900, duration_s=12 * 3600,
+                        clock=fake.clock, sleep=fake.sleep, truth_path=truth, engine=engine)
+    live_files = sorted(set(landing.iterdir()) - history_files)
+    assert summary.files == len(live_files) > 40
+    events = [orjson.loads(line) for p in live_files for line in p.read_bytes().splitlines()]
+    assert all(is_valid_event(e) for e in events)
+    assert min(ts(e["occurred_at"]) for e in events) < END + timedelta(minutes=5)
+    history_sessions = {orjson.loads(line).get("session_id") for p in history_files
+                        for line in p.read_bytes().splitlines()}
+    finished_live = {e["session_id"] for e in events if e["event_type"] == "session_status"
+                     and e["payload"]["status"] in TERMINAL_STATUSES}
+    assert history_sessions & finished_live  # sessions in flight at END finish live
+    incidents = json.loads(truth.read_text())
+    assert summary.incidents == len(incidents) >= 1
+    assert any(ts(t["start"]) >= END for t in incidents)  # started live
+
+
+def test_live_mode_exits_quietly_on_ctrl_c(tmp_path):
+    fake = FakeTime(END)
+
+    def sleep(seconds: float) -> None:
+        fake.sleep(seconds)
+        if len(fake.sleeps) == 4:
+            raise KeyboardInterrupt
+
+    run_live(tmp_path / "landing", integrations=3, seed=1, interval_s=300, clock=fake.clock, sleep=sleep)
+    assert len(fake.sleeps) == 4
+    assert list((tmp_path / "landing").iterdir())
+
+
+# -- CLI -------------------------------------------------------------------------------------
+
+
+def _cli() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syncmon")
+    register_cli(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_cli_simulate_with_defaults_under_syncmon_home(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SYNCMON_HOME", str(tmp_path / "home"))
+    args = _cli().parse_args(["simulate", "--integrations", "2", "--days", "1.2", "--seed", "9",
+                              "--end", "2026-11-27T10:00:00Z", "--gzip"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1 and "events" in out and "incidents" in out
+    landing = tmp_path / "home" / "landing"
+    assert all(p.name.startswith("sim-9-20261127T100000Z-") and p.name.endswith(".gz") for p in landing.iterdir())
+    assert json.loads((tmp_path / "home" / "truth" / "incidents.json").read_text()) == []
+
+
+def test_cli_live_with_zero_duration_writes_history_then_stops(tmp_path, capsys):
+    args = _cli().parse_args(["simulate", "--integrations", "2", "--days", "1", "--out", str(tmp_path / "in"),
+                              "--truth", str(tmp_path / "truth.json"), "--live", "--duration", "0",
+                              "--events-per-file", "300"])
+    assert args.func(args) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3
+    assert any(p.name.startswith("sim-42-") for p in (tmp_path / "in").iterdir())
+
+
+def test_cli_rejects_bad_arguments(capsys):
+    with pytest.raises(SystemExit):
+        _cli().parse_args(["simulate", "--integrations", "0"])
+    with pytest.raises(SystemExit):
+        _cli().parse_args(["simulate", "--end", "yesterday"])
+    assert "--end" in capsys.readouterr().err
