@@ -262,13 +262,8 @@ class SessionRecorder:
         if isinstance(entity_types, str):
             raise ValueError("entity_types must be a sequence of names, not a single string")
         sid = session_id if session_id is not None else self._id_factory()
-        payload = {
-            "sync_type": sync_type,
-            "direction": direction,
-            "entity_types": list(entity_types),
-            "triggered_by": triggered_by,
-            "retry_of": retry_of,
-        }
+        payload = {"sync_type": sync_type, "direction": direction, "entity_types": list(entity_types),
+                   "triggered_by": triggered_by, "retry_of": retry_of}
         self.emit("session_created", payload, session_id=sid, at=at)
         return sid
 
@@ -322,17 +317,10 @@ class SessionRecorder:
         records_failed: int = 0,
         at: datetime | None = None,
     ) -> dict[str, Any]:
-        payload = {
-            "stage": stage,
-            "progress_pct": progress_pct,
-            "entity_type": entity_type,
-            "records_processed": records_processed,
-            "records_created": records_created,
-            "records_updated": records_updated,
-            "records_deleted": records_deleted,
-            "records_skipped": records_skipped,
-            "records_failed": records_failed,
-        }
+        payload = {"stage": stage, "progress_pct": progress_pct, "entity_type": entity_type,
+                   "records_processed": records_processed, "records_created": records_created,
+                   "records_updated": records_updated, "records_deleted": records_deleted,
+                   "records_skipped": records_skipped, "records_failed": records_failed}
         return self.emit("session_progress", payload, session_id=session_id, at=at)
 
     def error(
@@ -349,16 +337,9 @@ class SessionRecorder:
         retry_count: int = 0,
         at: datetime | None = None,
     ) -> dict[str, Any]:
-        payload = {
-            "category": category,
-            "severity": severity,
-            "code": code,
-            "message": message,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "retryable": retryable,
-            "retry_count": retry_count,
-        }
+        payload = {"category": category, "severity": severity, "code": code, "message": message,
+                   "entity_type": entity_type, "entity_id": entity_id, "retryable": retryable,
+                   "retry_count": retry_count}
         return self.emit("session_error", payload, session_id=session_id, at=at)
 
     def warning(
@@ -385,13 +366,8 @@ class SessionRecorder:
         resolved: bool = True,
         at: datetime | None = None,
     ) -> dict[str, Any]:
-        payload = {
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "field": field,
-            "strategy": strategy,
-            "resolved": resolved,
-        }
+        payload = {"entity_type": entity_type, "entity_id": entity_id, "field": field, "strategy": strategy,
+                   "resolved": resolved}
         return self.emit("session_conflict", payload, session_id=session_id, at=at)
 
     def metrics(
@@ -411,18 +387,10 @@ class SessionRecorder:
         at: datetime | None = None,
     ) -> dict[str, Any]:
         """Record `session_metrics`; fields left as None are omitted from the payload."""
-        values = {
-            "api_calls": api_calls,
-            "api_errors": api_errors,
-            "api_latency_ms_avg": api_latency_ms_avg,
-            "api_latency_ms_p95": api_latency_ms_p95,
-            "throughput_rps": throughput_rps,
-            "cache_hits": cache_hits,
-            "cache_misses": cache_misses,
-            "cpu_pct": cpu_pct,
-            "memory_mb": memory_mb,
-            "rate_limit_remaining": rate_limit_remaining,
-        }
+        values = {"api_calls": api_calls, "api_errors": api_errors, "api_latency_ms_avg": api_latency_ms_avg,
+                  "api_latency_ms_p95": api_latency_ms_p95, "throughput_rps": throughput_rps,
+                  "cache_hits": cache_hits, "cache_misses": cache_misses, "cpu_pct": cpu_pct,
+                  "memory_mb": memory_mb, "rate_limit_remaining": rate_limit_remaining}
         payload = {key: value for key, value in values.items() if value is not None}
         return self.emit("session_metrics", payload, session_id=session_id, at=at)
 
@@ -437,11 +405,6 @@ class SessionRecorder:
         at: datetime | None = None,
     ) -> dict[str, Any]:
         """Record a `health_check` of the integration (not tied to a session)."""
-        payload = {
-            "reachable": reachable,
-            "latency_ms": latency_ms,
-            "auth_status": auth_status,
-            "rate_limit_remaining": rate_limit_remaining,
-            "message": message,
-        }
+        payload = {"reachable": reachable, "latency_ms": latency_ms, "auth_status": auth_status,
+                   "rate_limit_remaining": rate_limit_remaining, "message": message}
         return self.emit("health_check", payload, at=at)

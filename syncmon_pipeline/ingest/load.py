@@ -95,11 +95,12 @@ def classify_text(con: duckdb.DuckDBPyConnection, texts: Sequence[DecodedFile], 
         "CREATE OR REPLACE TEMP TABLE landing_text "
         "(file_id INTEGER, content VARCHAR, bad_utf8_lines BIGINT[], cut_last_line BOOLEAN)"
     )
-    if texts:
-        con.executemany(
-            "INSERT INTO landing_text VALUES (?, ?, ?, ?)",
-            [(i, d.text, d.bad_utf8_lines, d.cut_last_line) for i, d in enumerate(texts)],
-        )
+    in_memory = [(i, d.text, d.bad_utf8_lines, d.cut_last_line) for i, d in enumerate(texts) if d.text is not None]
+    if in_memory:
+        con.executemany("INSERT INTO landing_text VALUES (?, ?, ?, ?)", in_memory)
+    on_disk = {str(d.path): i for i, d in enumerate(texts) if d.text is None}
+    if on_disk:
+        run_sql_file(con, _SQL, "read_landing_text.sql", {"paths": list(on_disk), "file_ids": list(on_disk.values())})
     params = _contract_parameters(max_line_bytes)
     run_sql_file(con, _SQL, "contract_checks.sql")
     run_sql_file(con, _SQL, "split_lines.sql", params)
@@ -118,11 +119,6 @@ def _archive_target(archive_root: Path, name: str, sha256: str, now: datetime, t
 def _move(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, target)
-
-
-def _count_lines(decoded: DecodedFile) -> int:
-    text = decoded.text
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
 def ingest_files(
@@ -186,7 +182,7 @@ def ingest_files(
             {"schema_version": contract.SCHEMA_VERSION, "run_id": run_id, "ingested_at": now_utc},
         )
         for path, file, target in duplicates:
-            lines = _count_lines(file)
+            lines = file.line_count
             con.execute(
                 "INSERT INTO raw.ingested_files VALUES (?, ?, ?, ?, ?, 'duplicate_file', ?, ?, 0, ?, 0, ?, ?)",
                 [path.name, str(target), file.size_bytes, file.sha256, _mtime(path),

@@ -12,7 +12,14 @@ and duplicate delivery), `history`, `live` and `cli`.
 """
 
 from .cli import register_cli, run_simulate
-from .history import SimulationSummary, build_history_engine, simulate_history, write_history, write_truth
+from .history import (
+    SimulationSummary,
+    build_history_engine,
+    read_truth,
+    simulate_history,
+    write_history,
+    write_truth,
+)
 from .live import LiveSummary, live_loop, run_live
 
 __all__ = [
@@ -20,6 +27,7 @@ __all__ = [
     "SimulationSummary",
     "build_history_engine",
     "live_loop",
+    "read_truth",
     "register_cli",
     "run_live",
     "run_simulate",

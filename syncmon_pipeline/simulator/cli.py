@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -97,11 +101,29 @@ def run_simulate(args: argparse.Namespace) -> int:
         if args.live:
             print(f"live: {args.integrations} integrations, a file every {args.interval:g}s into {out}"
                   f"{'' if args.duration is not None else ' (Ctrl-C to stop)'}", flush=True)
-            live = live_loop(out, integrations=args.integrations, seed=args.seed, interval_s=args.interval,
-                             duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine)
+            with _sigterm_as_interrupt():
+                live = live_loop(out, integrations=args.integrations, seed=args.seed, interval_s=args.interval,
+                                 duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine)
             print(f"live: stopped after {live.ticks} ticks: {live.events:,} events in {live.files} files, "
                   f"{live.incidents} incidents in truth")
     except ValueError as exc:
         print(f"syncmon simulate: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Let `kill` (SIGTERM, as scripts send) stop live mode like Ctrl-C: quietly, leaving no temp file."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

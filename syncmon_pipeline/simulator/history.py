@@ -107,11 +107,16 @@ def write_history(
     )
 
 
-def write_truth(truth_path: Path, incidents: Sequence[Incident]) -> Path:
-    """The ground truth as a JSON list sorted by start, written atomically (temp file + rename)."""
+def write_truth(truth_path: Path, incidents: Sequence[Incident], *, earlier: Sequence[dict] = ()) -> Path:
+    """The ground truth as a JSON list sorted by start, written atomically (temp file + rename).
+
+    `earlier`: entries to keep (e.g. read from the file before a live run added to it).
+    """
     truth_path = Path(truth_path)
     truth_path.parent.mkdir(parents=True, exist_ok=True)
-    entries = [x.truth() for x in sorted(incidents)]
+    entries = list(earlier)
+    entries += [x.truth() for x in incidents if x.truth() not in entries]
+    entries.sort(key=lambda t: (t["start"], t["integration_id"], t["kind"]))
     tmp = truth_path.with_name(f".{truth_path.name}.tmp")
     try:
         tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
@@ -120,6 +125,18 @@ def write_truth(truth_path: Path, incidents: Sequence[Incident]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return truth_path
+
+
+def read_truth(truth_path: Path) -> list[dict]:
+    """The entries of an existing truth file; empty when there is none or it is not a truth list."""
+    try:
+        entries = json.loads(Path(truth_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    keys = {"integration_id", "kind", "start", "end"}
+    if not isinstance(entries, list) or not all(isinstance(t, dict) and set(t) == keys for t in entries):
+        return []
+    return entries
 
 
 def _check_truth_outside(out_dir: Path, truth_path: Path | None) -> None:

@@ -12,7 +12,7 @@ from syncmon_pipeline.recorder import write_events_atomically
 
 from .delivery import Delivery
 from .events import child_rng, to_epoch
-from .history import write_truth
+from .history import read_truth, write_truth
 from .stream import Engine
 
 
@@ -47,7 +47,8 @@ def run_live(
     Every `interval_s` each integration's sessions advance by the elapsed time
     (create → running → progress/metrics/errors → terminal) and whatever happened
     is written as one atomic file `live-{seed}-{time}-{tick}.ndjson`. Now and then
-    an incident starts; with `truth_path` the ground truth is rewritten each time.
+    an incident starts; with `truth_path` the ground truth is rewritten each time
+    (keeping the entries already in the file when starting a fresh fleet).
     `engine` continues a simulated history (see `simulate.history`) instead of
     starting a fresh fleet at `clock()`
     (`history.build_history_engine` + `history.write_history`, then pass the engine here).
@@ -73,6 +74,7 @@ def live_loop(
     if interval_s <= 0:
         raise ValueError(f"interval_s must be > 0, got {interval_s}")
     began = clock()
+    engine_is_fresh = engine is None
     if engine is None:
         engine = Engine.create(integrations=integrations, seed=seed, start=to_epoch(began))
     engine.book.go_live(engine.position)
@@ -81,6 +83,9 @@ def live_loop(
                         max_delay_files=2)
     summary = LiveSummary()
     truth_version = -1
+    # A fresh fleet adds to the truth of whatever history is already in the landing folder;
+    # an engine carried over from `write_history` already knows that history's incidents.
+    earlier = read_truth(truth_path) if truth_path is not None and engine_is_fresh else []
 
     def emit(now: datetime, final: bool = False) -> None:
         nonlocal truth_version
@@ -95,8 +100,8 @@ def live_loop(
         summary.duplicates_injected = delivery.duplicates
         if truth_path is not None and engine.book.version != truth_version:
             truth_version = engine.book.version
-            write_truth(truth_path, engine.book.incidents)
-        summary.incidents = len(engine.book.incidents)
+            write_truth(truth_path, engine.book.incidents, earlier=earlier)
+        summary.incidents = len(earlier) + len(engine.book.incidents)
 
     try:
         while True:

@@ -32,7 +32,9 @@ class IntegrationStream:
 
     def __init__(self, integration: Integration, seed: int, start: float, book: IncidentBook) -> None:
         self.i = integration
-        self.rng = rng = child_rng(seed, "integration", integration.index)
+        # The start is part of the derivation: the same seed over another window (or a live run
+        # started at another time) must not replay the same event ids, or ingest would drop them.
+        self.rng = rng = child_rng(seed, "integration", integration.index, repr(start))
         self.factory = EventFactory(integration.integration_id, integration.provider.name, rng)
         self.book = book
         self.sessions = 0
