@@ -5,7 +5,7 @@ Generates ~1M events with the simulator, then, in each round and on the same fil
 checksums, contract checks, redaction, dedup, quarantine, ledger and archiving — and prints
 the ratio. Rounds alternate the two so machine noise hits both; the median ratio is reported.
 
-    .venv/bin/python benchmarks/ingest_benchmark.py [--integrations 60] [--days 30] [--rounds 3]
+    .venv/bin/python benchmarks/ingest_benchmark.py [--integrations 60] [--days 21] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def syncmon_ingest(files: list[Path], database: Path, archive: Path) -> tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--integrations", type=int, default=60)
-    parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--days", type=float, default=21)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()

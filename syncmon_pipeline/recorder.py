@@ -28,7 +28,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ _GZIP_LEVEL = 6
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _new_uuid() -> str:
@@ -55,7 +55,7 @@ def format_occurred_at(at: datetime) -> str:
     """RFC 3339 in UTC with microseconds, e.g. `2026-11-27T10:00:00.123456+00:00`; naive datetimes are refused."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"timestamp {at.isoformat()} is naive; pass a timezone-aware datetime")
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def build_event(
@@ -194,7 +194,7 @@ class SessionRecorder:
         with self._lock:
             if not self._buffer:
                 return None
-            stamp = self._now().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = self._now().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             name = f"{self._file_prefix}-{stamp}-{uuid.uuid4().hex[:8]}"
             path = write_events_atomically(self.landing_dir, self._buffer, name, compress=self.compress)
             self._buffer = []

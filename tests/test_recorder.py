@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
@@ -26,7 +26,7 @@ from syncmon_pipeline.contract import (
 )
 from syncmon_pipeline.recorder import SessionRecorder, write_events_atomically
 
-T0 = datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)
 
 
 class FixedClock:
@@ -183,11 +183,10 @@ def test_context_manager_flushes_on_exit_and_on_exception(tmp_path):
     assert files[0].name.endswith(".ndjson")
     assert len(read_lines(files[0])) == 12
 
-    with pytest.raises(RuntimeError, match="synchronizer crashed"):
-        with recorder(tmp_path) as rec:
-            sid = rec.create_session("delta", "outbound")
-            rec.fail(sid, "synchronizer crashed")
-            raise RuntimeError("synchronizer crashed")
+    with pytest.raises(RuntimeError, match="synchronizer crashed"), recorder(tmp_path) as rec:
+        sid = rec.create_session("delta", "outbound")
+        rec.fail(sid, "synchronizer crashed")
+        raise RuntimeError("synchronizer crashed")
     files = sorted(landing.iterdir())
     assert len(files) == 2
     assert all(not p.name.startswith(".") for p in files)

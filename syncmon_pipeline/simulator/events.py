@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Timed = tuple[float, dict[str, Any]]  # (event time in epoch seconds, event)
 
@@ -75,7 +75,7 @@ def poisson(rng: random.Random, mean: float) -> int:
 class EventFactory:
     """Builds the events of one integration; ids come from the integration's own seeded generator."""
 
-    __slots__ = ("integration_id", "provider", "_bits")
+    __slots__ = ("_bits", "integration_id", "provider")
 
     def __init__(self, integration_id: str, provider: str, rng: random.Random) -> None:
         self.integration_id = integration_id

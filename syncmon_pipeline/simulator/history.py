@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncmon_pipeline.recorder import write_events_atomically
@@ -72,9 +72,9 @@ def write_history(
     if events_per_file < 1:
         raise ValueError(f"events_per_file must be >= 1, got {events_per_file}")
     out_dir = Path(out_dir)
-    _check_truth_outside(out_dir, truth_path)
+    check_truth_outside(out_dir, truth_path)
     delivery = Delivery(child_rng(engine.seed, "delivery"))
-    prefix = f"sim-{engine.seed}-{end.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+    prefix = f"sim-{engine.seed}-{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     written = files = 0
     buffer: list[Timed] = []
 
@@ -102,7 +102,7 @@ def write_history(
         incidents=len(incidents),
         duplicates_injected=delivery.duplicates,
         start=from_epoch(engine.start),
-        end=end.astimezone(timezone.utc),
+        end=end.astimezone(UTC),
         truth_path=Path(truth_path) if truth_path is not None else None,
     )
 
@@ -139,7 +139,7 @@ def read_truth(truth_path: Path) -> list[dict]:
     return entries
 
 
-def _check_truth_outside(out_dir: Path, truth_path: Path | None) -> None:
+def check_truth_outside(out_dir: Path, truth_path: Path | None) -> None:
     if truth_path is None:
         return
     landing, truth = out_dir.resolve(), Path(truth_path).resolve()

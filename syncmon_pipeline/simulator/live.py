@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syncmon_pipeline.recorder import write_events_atomically
 
 from .delivery import Delivery
 from .events import child_rng, to_epoch
-from .history import read_truth, write_truth
+from .history import check_truth_outside, read_truth, write_truth
 from .stream import Engine
+
+# A fresh live fleet starts this long before the first tick: its first file holds the last
+# quarter of an hour, with sessions in every stage, instead of minutes of silence.
+FRESH_BACKFILL_S = 900.0
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -47,11 +52,12 @@ def run_live(
     Every `interval_s` each integration's sessions advance by the elapsed time
     (create → running → progress/metrics/errors → terminal) and whatever happened
     is written as one atomic file `live-{seed}-{time}-{tick}.ndjson`. Now and then
-    an incident starts; with `truth_path` the ground truth is rewritten each time
-    (keeping the entries already in the file when starting a fresh fleet).
-    `engine` continues a simulated history (see `simulate.history`) instead of
-    starting a fresh fleet at `clock()`
-    (`history.build_history_engine` + `history.write_history`, then pass the engine here).
+    an incident starts; with `truth_path` the ground truth is rewritten each time.
+
+    Without `engine`, a fresh fleet starts `FRESH_BACKFILL_S` before `clock()` and
+    its incidents are added to the entries already in `truth_path`. With `engine`
+    (from `build_history_engine` + `write_history`), live mode continues that
+    history seamlessly: sessions in flight at its end finish live.
     """
     live_loop(out_dir, integrations=integrations, seed=seed, interval_s=interval_s, duration_s=duration_s,
               clock=clock, sleep=sleep, compress=compress, truth_path=truth_path, engine=engine)
@@ -73,10 +79,11 @@ def live_loop(
     """`run_live`, returning what it wrote."""
     if interval_s <= 0:
         raise ValueError(f"interval_s must be > 0, got {interval_s}")
+    check_truth_outside(Path(out_dir), truth_path)
     began = clock()
     engine_is_fresh = engine is None
-    if engine is None:
-        engine = Engine.create(integrations=integrations, seed=seed, start=to_epoch(began))
+    if engine is None:  # a fresh fleet already running for a while, so the first file shows activity
+        engine = Engine.create(integrations=integrations, seed=seed, start=to_epoch(began) - FRESH_BACKFILL_S)
     engine.book.go_live(engine.position)
     deadline = began + timedelta(seconds=duration_s) if duration_s is not None else None
     delivery = Delivery(child_rng(seed, "live-delivery"), late_rate=0.02, duplicate_rate=0.001, jitter_s=3.0,
@@ -92,7 +99,7 @@ def live_loop(
         events = [item for chunk in engine.advance(to_epoch(now)) for item in chunk]
         lines = delivery.pack(summary.ticks, events, final=final)
         if lines:
-            stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             write_events_atomically(out_dir, lines, f"live-{seed}-{stamp}-{summary.ticks:06d}", compress=compress)
             summary.files += 1
             summary.events += len(lines)
@@ -116,8 +123,6 @@ def live_loop(
             sleep(max(0.0, (next_at - clock()).total_seconds()))
     except KeyboardInterrupt:
         if delivery.pending:
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 emit(clock() if deadline is None else min(clock(), deadline), final=True)
-            except KeyboardInterrupt:
-                pass
     return summary

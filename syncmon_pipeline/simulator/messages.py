@@ -93,7 +93,8 @@ def error_text(category: str, integration: Integration, rng: random.Random, enti
         ("DB_CONNECT", "could not connect to staging database (dsn: host=10.0.4.12 port=5432 user=sync "
                        f"password={_token(rng, 14)}): FATAL: too many connections"),
         ("TRANSFORM_ERROR", f"KeyError: '{rng.choice(_FIELDS)}' in transform step map_{entity_type}"),
-        ("SCHEMA_MISMATCH", f"mapping for field '{rng.choice(_FIELDS)}' missing in target schema v{rng.randint(8, 14)}"),
+        ("SCHEMA_MISMATCH", f"mapping for field '{rng.choice(_FIELDS)}' missing in target schema "
+                            f"v{rng.randint(8, 14)}"),
         ("DISK_QUOTA", f"disk quota exceeded writing staging batch /var/lib/sync/tmp/batch-{rng.randint(1, 9999):04d}"),
     ))
 

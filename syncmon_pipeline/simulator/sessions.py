@@ -123,11 +123,12 @@ def simulate_session(
         s.status(t + 1.0 + pause, "running", "fetch", "resumed")
         t += pause
     fetch_end = t + duration * STAGE_SHARES[0][1]
-    if rng.random() < 0.03:  # a transient network error, retried within the run
-        when = rng.uniform(t, fetch_end)
+    if rng.random() < 0.03:  # a transient network error, retried within the fetch stage
+        when = t + (fetch_end - t) * rng.uniform(0.1, 0.7)
+        room = fetch_end - when
         s.error(when, "network", severity="low", retry_count=0)
-        s.status(when + 0.01, "retrying", "fetch", "transient network error")
-        s.status(when + rng.uniform(1, 8), "running", "fetch")
+        s.status(when + room * 0.01, "retrying", "fetch", "transient network error")
+        s.status(when + min(rng.uniform(1.0, 8.0), room * 0.9), "running", "fetch")
     if outcome == "failed":
         stage = rng.choices(("fetch", "transform", "load"), weights=(40, 30, 30))[0]
         return _failed(s, t, duration, stage, counts, load, run_start)
@@ -178,7 +179,7 @@ def _load_progress(s: _Session, sync_type: str, counts: list[int], outcome: str,
     lo, hi = s.cond.failed_share
     partial_entity = rng.randrange(len(counts)) if outcome == "partially_completed" else -1
     done = processed = failed_total = 0
-    for k, (entity, n) in enumerate(zip(s.i.entity_types, counts)):
+    for k, (entity, n) in enumerate(zip(s.i.entity_types, counts, strict=True)):
         share = rng.uniform(lo, hi) if hi > 0 else 0.0
         if k == partial_entity and share == 0.0:
             share = rng.uniform(0.03, 0.3)
