@@ -2,17 +2,19 @@
 -- contract (NULL when it is a valid event), its typed top-level fields and redacted payload.
 -- Mirrors syncmon_pipeline/contract/event_v1.schema.json; tests check the two agree.
 CREATE OR REPLACE TEMP TABLE classified_lines AS
-WITH parsed AS (
+WITH top AS (
+    -- one parse for the types of the top-level fields; TRY turns malformed JSON into NULL
     SELECT file_id, line_no, line, problem,
-           problem IS NULL AND json_valid(line) AND ltrim(line)[1] = '{' AS is_object
+           CASE WHEN problem IS NULL AND ltrim(line)[1] = '{' THEN try(json_type(line, ['$.schema_version',
+               '$.event_type', '$.event_id', '$.occurred_at', '$.integration_id', '$.provider', '$.session_id',
+               '$.payload'])) END AS t
     FROM landing_lines
-), top AS (
-    SELECT *,
-           CASE WHEN is_object THEN json_type(line, ['$.schema_version', '$.event_type', '$.event_id',
-               '$.occurred_at', '$.integration_id', '$.provider', '$.session_id', '$.payload']) END AS t,
-           CASE WHEN is_object THEN json_extract_string(line, ['$.schema_version', '$.event_type', '$.event_id',
-               '$.occurred_at', '$.integration_id', '$.provider', '$.session_id', '$.payload']) END AS s
-    FROM parsed
+), top_values AS (
+    SELECT *, t IS NOT NULL AS is_object,
+           CASE WHEN t IS NOT NULL THEN json_extract_string(line, ['$.schema_version', '$.event_type',
+               '$.event_id', '$.occurred_at', '$.integration_id', '$.provider', '$.session_id', '$.payload'])
+           END AS s
+    FROM top
 ), fields AS (
     -- the payload fields of the row's event type, in the order listed (pt: JSON types, ps: texts)
     SELECT file_id, line_no, line, problem, is_object, t, s,
@@ -59,13 +61,15 @@ WITH parsed AS (
                WHEN 'health_check' THEN json_extract_string(s[8], ['$.reachable', '$.latency_ms',
                    '$.auth_status', '$.rate_limit_remaining', '$.message'])
            END END AS ps
-    FROM top
+    FROM top_values
 ), checked AS (
     SELECT *, coalesce(
         problem,
-        CASE WHEN trim(line) = '' THEN 'blank line'
-             WHEN NOT json_valid(line) THEN 'malformed JSON'
-             WHEN NOT is_object THEN 'not a JSON object' END,
+        CASE WHEN NOT is_object THEN
+            CASE WHEN trim(line) = '' THEN 'blank line'
+                 WHEN NOT json_valid(line) THEN 'malformed JSON'
+                 ELSE 'not a JSON object' END
+        END,
         sm_required(t[1], 'schema_version'),
         CASE WHEN NOT sm_is_integer(t[1], s[1]) THEN 'wrong type: schema_version must be an integer'
              WHEN try_cast(s[1] AS DOUBLE) <> $schema_version THEN 'unsupported schema_version: ' || s[1] END,

@@ -1,12 +1,21 @@
 -- classified_lines + batch_files -> raw.sync_events, raw.quarantine, raw.ingested_files.
 -- Runs inside the caller's transaction: a batch lands whole or not at all.
+-- Event ids seen more than once in this batch (rare): only their first line counts.
+CREATE OR REPLACE TEMP TABLE repeated_ids AS
+SELECT event_id, min(file_id * 4294967296 + line_no) AS first_position
+FROM classified_lines
+WHERE reason IS NULL
+GROUP BY event_id
+HAVING count(*) > 1;
+
 CREATE OR REPLACE TEMP TABLE new_events AS
 SELECT c.file_id, c.line_no, c.event_id, c.event_type, c.occurred_at, c.integration_id, c.provider,
        c.session_id, c.payload
 FROM classified_lines AS c
 ANTI JOIN raw.sync_events AS r ON r.event_id = c.event_id
+LEFT JOIN repeated_ids AS d ON d.event_id = c.event_id
 WHERE c.reason IS NULL
-QUALIFY row_number() OVER (PARTITION BY c.event_id ORDER BY c.file_id, c.line_no) = 1;
+  AND (d.event_id IS NULL OR d.first_position = c.file_id * 4294967296 + c.line_no);
 
 INSERT INTO raw.sync_events
 SELECT n.event_id, $schema_version, n.event_type, n.occurred_at, n.integration_id, n.provider, n.session_id,
