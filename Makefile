@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 export SYNCMON_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test run-once benchmark clean
 

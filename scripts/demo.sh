@@ -6,17 +6,22 @@ set -euo pipefail
 set -m  # background jobs get their own process groups, so they can be stopped as a whole
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"  # dagster-dbt looks for dbt on PATH
 export SYNCMON_HOME="${SYNCMON_HOME:-$PWD/data}"
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 INTEGRATIONS="${SYNCMON_DEMO_INTEGRATIONS:-12}"
 
 pids=()
+alive() { for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && return 0; done; return 1; }
 stop() {
     trap - INT TERM EXIT
     echo
     echo "demo: stopping ${#pids[@]} process group(s)"
     for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 40); do alive || break; sleep 0.25; done
+    # dagster dev can linger in its webserver and code server: whatever is left goes now.
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 

@@ -1,0 +1,19 @@
+-- The instant the health models are computed for: dbt var `as_of` (ISO 8601, UTC), or by default
+-- the latest occurred_at among the raw events, so a replay over the same events gives the same
+-- answer whenever it runs.
+
+{% set as_of = as_of_literal() %}
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+final as (
+    {% if as_of is none %}
+    select max(occurred_at) as as_of, 'latest_event' as as_of_source from sync_events
+    {% else %}
+    select {{ as_of }} as as_of, 'var' as as_of_source
+    {% endif %}
+)
+
+select * from final

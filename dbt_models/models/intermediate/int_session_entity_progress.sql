@@ -1,0 +1,77 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='session_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- The final record counts of each session per entity type.
+-- Progress counts are cumulative per (session, entity type): the latest report by occurred_at
+-- (ties: most records processed, then event_id) carries the final counts. Stage-level reports
+-- without an entity type form their own group (entity_type null), so totals reported without an
+-- entity type are not lost; they carry zero counts when, as usual, they report none.
+--
+-- Incremental: the sessions that received progress events since the last build are recomputed
+-- whole (delete+insert on session_id).
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+session_progress as (
+    select * from {{ ref('stg_session_progress') }}
+),
+
+touched_sessions as (
+    select distinct session_id
+    from sync_events
+    where event_type = 'session_progress'
+        and {{ ingested_since_last_build() }}
+),
+
+progress_ingests as (
+    select event_id, ingested_at
+    from sync_events
+    where event_type = 'session_progress'
+),
+
+progress_events as (
+    select
+        session_progress.*,
+        progress_ingests.ingested_at
+    from session_progress
+    inner join progress_ingests on session_progress.event_id = progress_ingests.event_id
+    {% if is_incremental() %}
+    where session_progress.session_id in (select session_id from touched_sessions)
+    {% endif %}
+),
+
+latest_report as (
+    select
+        session_id,
+        integration_id,
+        provider,
+        entity_type,
+        count(*) over entity_reports as progress_reports,
+        max(ingested_at) over entity_reports as ingested_at,
+        event_id as last_report_event_id,
+        occurred_at as reported_at,
+        stage,
+        progress_pct,
+        records_processed,
+        records_created,
+        records_updated,
+        records_deleted,
+        records_skipped,
+        records_failed
+    from progress_events
+    window entity_reports as (partition by session_id, entity_type)
+    qualify row_number() over (
+        partition by session_id, entity_type
+        order by occurred_at desc, records_processed desc, event_id desc
+    ) = 1
+)
+
+select * from latest_report

@@ -1,0 +1,45 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per health check of an integration (reachability, latency, auth status, rate limit).
+-- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
+-- re-reading the last ingest run is harmless).
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+health_checks as (
+    select * from {{ ref('stg_health_checks') }}
+),
+
+new_events as (
+    select event_id, ingested_at
+    from sync_events
+    where event_type = 'health_check'
+        and {{ ingested_since_last_build() }}
+),
+
+final as (
+    select
+        health_checks.event_id,
+        health_checks.integration_id,
+        health_checks.provider,
+        health_checks.checked_at,
+        health_checks.is_reachable,
+        health_checks.latency_ms,
+        health_checks.auth_status,
+        health_checks.rate_limit_remaining,
+        health_checks.message,
+        new_events.ingested_at
+    from health_checks
+    inner join new_events on health_checks.event_id = new_events.event_id
+)
+
+select * from final

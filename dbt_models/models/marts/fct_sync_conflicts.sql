@@ -1,0 +1,46 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per data conflict met by a session and how it was resolved.
+-- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
+-- re-reading the last ingest run is harmless).
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+session_conflicts as (
+    select * from {{ ref('stg_session_conflicts') }}
+),
+
+new_events as (
+    select event_id, ingested_at
+    from sync_events
+    where event_type = 'session_conflict'
+        and {{ ingested_since_last_build() }}
+),
+
+final as (
+    select
+        session_conflicts.event_id,
+        session_conflicts.session_id,
+        session_conflicts.integration_id,
+        session_conflicts.provider,
+        session_conflicts.occurred_at,
+        session_conflicts.entity_type,
+        session_conflicts.entity_id,
+        session_conflicts.field_name,
+        session_conflicts.strategy,
+        session_conflicts.is_resolved,
+        new_events.ingested_at
+    from session_conflicts
+    inner join new_events on session_conflicts.event_id = new_events.event_id
+)
+
+select * from final

@@ -1,0 +1,49 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per session error (message redacted at ingest), typed.
+-- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
+-- re-reading the last ingest run is harmless).
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+session_errors as (
+    select * from {{ ref('stg_session_errors') }}
+),
+
+new_events as (
+    select event_id, ingested_at
+    from sync_events
+    where event_type = 'session_error'
+        and {{ ingested_since_last_build() }}
+),
+
+final as (
+    select
+        session_errors.event_id,
+        session_errors.session_id,
+        session_errors.integration_id,
+        session_errors.provider,
+        session_errors.occurred_at,
+        session_errors.category,
+        session_errors.severity,
+        session_errors.error_code,
+        session_errors.message,
+        session_errors.entity_type,
+        session_errors.entity_id,
+        session_errors.is_retryable,
+        session_errors.retry_count,
+        new_events.ingested_at
+    from session_errors
+    inner join new_events on session_errors.event_id = new_events.event_id
+)
+
+select * from final

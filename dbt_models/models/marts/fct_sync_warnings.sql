@@ -1,0 +1,45 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail'
+    )
+}}
+
+-- One row per session warning (message redacted at ingest), typed.
+-- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
+-- re-reading the last ingest run is harmless).
+
+with sync_events as (
+    select * from {{ ref('stg_sync_events') }}
+),
+
+session_warnings as (
+    select * from {{ ref('stg_session_warnings') }}
+),
+
+new_events as (
+    select event_id, ingested_at
+    from sync_events
+    where event_type = 'session_warning'
+        and {{ ingested_since_last_build() }}
+),
+
+final as (
+    select
+        session_warnings.event_id,
+        session_warnings.session_id,
+        session_warnings.integration_id,
+        session_warnings.provider,
+        session_warnings.occurred_at,
+        session_warnings.warning_code,
+        session_warnings.message,
+        session_warnings.entity_type,
+        session_warnings.entity_id,
+        new_events.ingested_at
+    from session_warnings
+    inner join new_events on session_warnings.event_id = new_events.event_id
+)
+
+select * from final
