@@ -92,3 +92,19 @@ def test_the_dagster_sensor_requests_an_ingest_run(home):
         assert request.run_key.startswith("landing-")
         again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs))
         assert not again.run_requests and again.skip_message
+
+
+def test_the_sensor_holds_back_while_an_ingest_run_is_waiting(home):
+    from syncmon_pipeline.definitions import defs
+
+    old = time.time() - 60
+    path = write_events(home.landing, "a.ndjson", [make_event()])
+    os.utime(path, (old, old))
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        instance.add_run(
+            dg.DagsterRun(job_name="ingest_job", run_id="waiting-run", status=dg.DagsterRunStatus.NOT_STARTED)
+        )
+        result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+        assert not result.run_requests and "waiting" in result.skip_message
+        assert result.cursor is None  # the file is still new for the next tick

@@ -100,6 +100,9 @@ ingest_job = dg.define_asset_job(
 )
 
 
+WAITING_STATUSES = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING)
+
+
 @dg.sensor(
     job=ingest_job,
     minimum_interval_seconds=load_settings().ingest.sensor_interval_seconds,
@@ -107,6 +110,12 @@ ingest_job = dg.define_asset_job(
     description="Launches an ingest run for new landing files. Never opens the warehouse.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
+    waiting = context.instance.get_runs_count(
+        dg.RunsFilter(job_name=ingest_job.name, statuses=[*WAITING_STATUSES])
+    )
+    if waiting:
+        # Back-pressure: the files stay for the next tick instead of piling up runs behind the writer.
+        return dg.SkipReason(f"{waiting} ingest run(s) still waiting to start; new files wait for the next tick")
     settings = load_settings().ingest
     batch = next_batch(
         list_landing_files(data_paths().landing),
