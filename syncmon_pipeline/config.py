@@ -9,11 +9,21 @@ live here: they are read from the environment by the code that needs them.
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+_CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
+
+
+def is_valid_cron_string(value: str) -> bool:
+    """Five cron fields (minute hour day month weekday); Dagster checks the values when it loads."""
+    fields = value.split()
+    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
 
 
 class ConfigError(ValueError):
@@ -42,8 +52,26 @@ class WarehouseSettings(_Section):
     )
 
 
+class AnalyticsSettings(_Section):
+    schedule_cron: str = Field("*/5 * * * *", description="When health, trends and the snapshot refresh (UTC).")
+    stale_after_minutes: int = Field(
+        30, ge=1, description="The UI flags the marts as stale when they are older than this."
+    )
+    raw_stale_after_minutes: int = Field(
+        30, ge=1, description="The UI flags the raw events as stale when no ingest ran for this long."
+    )
+
+    @field_validator("schedule_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        if not is_valid_cron_string(value):
+            raise ValueError(f"not a valid cron expression: {value!r}")
+        return value
+
+
 class Settings(_Section):
     ingest: IngestSettings = IngestSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
 
 
@@ -95,6 +123,14 @@ class DataPaths(BaseModel):
     @cached_property
     def warehouse(self) -> Path:
         return self.warehouse_dir / "syncmon.duckdb"
+
+    @cached_property
+    def analytics_snapshot(self) -> Path:
+        return self.warehouse_dir / "analytics.duckdb"
+
+    @cached_property
+    def exports(self) -> Path:
+        return self.warehouse_dir / "exports"
 
     @cached_property
     def reports(self) -> Path:

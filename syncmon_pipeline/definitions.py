@@ -1,16 +1,41 @@
 """The syncmon code location."""
 
-from __future__ import annotations
+from datetime import timedelta
 
 import dagster as dg
 
-from syncmon_pipeline.defs.dbt import dbt_models
+from syncmon_pipeline.config import load_settings
+from syncmon_pipeline.defs.analytics import analytics_job, analytics_schedule, integration_health_overview
+from syncmon_pipeline.defs.dbt import analytics_models, dbt_models
 from syncmon_pipeline.defs.ingest import LANDING_FILES, ingest_job, landing_sensor, raw_events
+from syncmon_pipeline.defs.publish import analyst_snapshot_asset
 from syncmon_pipeline.defs.resources import build_resources
 
-defs = dg.Definitions(
-    assets=[LANDING_FILES, raw_events, dbt_models],
-    jobs=[ingest_job],
+_settings = load_settings().analytics
+_mart_keys = sorted(
+    (spec.key for spec in dbt_models.specs if spec.key.path[0] == "marts"), key=lambda k: k.to_user_string()
+)
+analyst_snapshot = analyst_snapshot_asset(_mart_keys)
+
+_definitions = dg.Definitions(
+    assets=[LANDING_FILES, raw_events, dbt_models, integration_health_overview, analyst_snapshot],
+    jobs=[ingest_job, analytics_job],
     sensors=[landing_sensor],
+    schedules=[analytics_schedule],
     resources=build_resources(),
 )
+
+
+def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """A stalled pipeline shows up in the UI: raw events and analytics marts carry freshness policies."""
+    if spec.key.path[0] == "raw":
+        minutes = _settings.raw_stale_after_minutes
+    elif spec.key.path[0] == "marts" or spec.key.path[-1] in ("integration_health_overview", "analyst_snapshot"):
+        minutes = _settings.stale_after_minutes
+    else:
+        return spec
+    policy = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=minutes), warn_window=timedelta(minutes=minutes / 2))
+    return dg.apply_freshness_policy(spec, policy)
+
+
+defs = _definitions.map_asset_specs(func=_with_freshness)

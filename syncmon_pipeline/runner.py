@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import dagster as dg
 import duckdb
 
+from syncmon_pipeline.analytics.overview import health_table, render_health_table
 from syncmon_pipeline.config import DataPaths
 from syncmon_pipeline.definitions import defs
 from syncmon_pipeline.ingest.landing import list_landing_files
@@ -25,6 +26,8 @@ class RunOnceSummary:
     total_events: int
     total_quarantined: int
     landing_left: int
+    health_rows: tuple[tuple, ...] = ()
+    snapshot: str | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -45,6 +48,10 @@ class RunOnceSummary:
                 f"  quarantine total    {self.total_quarantined:>12,}",
                 f"  files left in landing {self.landing_left:>10,}",
                 f"  warehouse: {self.warehouse}",
+                *([f"  analyst snapshot: {self.snapshot}"] if self.snapshot else []),
+                "",
+                "integration health:",
+                render_health_table(list(self.health_rows)) if self.health_rows else "  (no integrations yet)",
             ]
         )
 
@@ -58,7 +65,11 @@ def run_once() -> RunOnceSummary:
     paths = DataPaths.from_env().ensure()
     job = defs.resolve_implicit_global_asset_job_def()
     with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     ingest_events = [
         e
         for e in result.all_events
@@ -74,6 +85,11 @@ def run_once() -> RunOnceSummary:
             " FROM raw.ingested_files WHERE ingest_run_id = ?",
             [run_id],
         ).fetchall()[0]
+        has_health = con.execute(
+            "SELECT count(*) FROM information_schema.tables"
+            " WHERE table_schema = 'marts' AND table_name = 'mart_integration_health'"
+        ).fetchall()[0][0]
+        health_rows = tuple(health_table(con)) if has_health else ()
     return RunOnceSummary(
         success=result.success and bool(ingest_events),
         warehouse=str(paths.warehouse),
@@ -85,4 +101,6 @@ def run_once() -> RunOnceSummary:
         total_events=row[5],
         total_quarantined=row[6],
         landing_left=len(list_landing_files(paths.landing)),
+        health_rows=health_rows,
+        snapshot=str(paths.analytics_snapshot) if paths.analytics_snapshot.exists() else None,
     )

@@ -7,7 +7,7 @@ group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
 
-{% test expression_is_true(model, expression) %}
+{% test expression_is_true(model, expression, column_name=none) %}
 select *
 from {{ model }}
 where not coalesce(({{ expression }}), false)

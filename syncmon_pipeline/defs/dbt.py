@@ -1,22 +1,40 @@
-"""The dbt models (staging → marts) as Dagster assets, with dbt tests as asset checks."""
+"""The dbt models (staging → intermediate → marts) as Dagster assets, dbt tests as asset checks."""
 
-
+import json
 import shutil
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    build_dbt_asset_selection,
+    dbt_assets,
+)
 
 from syncmon_pipeline.dbt_project import dbt_project
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, data_paths
+
+# What alerts need fresh right after every ingest: the staging views and the per-event facts.
+SESSION_FACTS_SELECT = (
+    "path:models/staging fct_sync_sessions fct_sync_errors fct_sync_warnings fct_sync_conflicts"
+    " fct_session_metrics fct_health_checks int_session_status_history"
+)
 
 
 class SyncmonDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
             return "ingest"
-        return dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "dbt"
+        fqn = dbt_resource_props["fqn"]
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+class DbtBuildConfig(dg.Config):
+    as_of: str = ""
+    """The instant (ISO 8601, UTC) health is computed for; empty means the latest event time."""
 
 
 @dbt_assets(
@@ -25,9 +43,16 @@ class SyncmonDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=SyncmonDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     data_paths()  # exports the absolute SYNCMON_HOME that profiles.yml reads
-    invocation = dbt.cli(["build"], context=context)
+    args = ["build"]
+    if config.as_of:
+        args += ["--vars", json.dumps({"as_of": config.as_of})]
+    invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     # Each invocation gets its own target folder; keep only the results Dagster already recorded.
     shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+session_facts = build_dbt_asset_selection([dbt_models], dbt_select=SESSION_FACTS_SELECT)
+analytics_models = dg.AssetSelection.assets(dbt_models) - session_facts

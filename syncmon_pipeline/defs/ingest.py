@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from syncmon_pipeline.config import DataPaths, load_settings
+from syncmon_pipeline.defs.dbt import session_facts
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
 from syncmon_pipeline.ingest.landing import Cursor, list_landing_files, next_batch
 from syncmon_pipeline.ingest.load import IngestReport, ingest_files
@@ -95,8 +96,8 @@ def raw_events(context: dg.AssetExecutionContext, config: IngestConfig, warehous
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.assets(raw_events).downstream(),
-    description="Ingest landing files, then refresh what reads the raw events directly.",
+    selection=dg.AssetSelection.assets(raw_events) | session_facts,
+    description="Ingest landing files, then refresh the session facts alerts read.",
 )
 
 

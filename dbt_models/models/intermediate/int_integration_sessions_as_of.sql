@@ -5,7 +5,7 @@
 --   partially_completed counts as not successful. Null when no session ended in the window.
 -- consecutive_failures: failed or timed_out sessions ended after the latest session that did not
 --   fail (succeeded or partial); cancelled sessions neither count nor break the streak.
--- unsuccessful_in_last_3: how many of the 3 latest ended sessions (cancelled left out) did not
+-- unsuccessful_in_last_5: how many of the 5 latest ended sessions (cancelled left out) did not
 --   succeed, to tell ongoing trouble from a recovered one.
 -- usual_cadence_seconds: median gap between schedule-triggered starts in the 30 days to as_of.
 
@@ -37,7 +37,7 @@ outcomes as (
         count(*) as terminal_sessions,
         max(ended_at) filter (where outcome = 'succeeded') as last_successful_sync_at,
         max(ended_at) filter (where outcome in ('succeeded', 'partial')) as last_unfailed_sync_at,
-        count(*) filter (where recency <= 3 and outcome <> 'succeeded') as unsuccessful_in_last_3,
+        count(*) filter (where recency <= 5 and outcome <> 'succeeded') as unsuccessful_in_last_5,
         count(*) filter (where ended_at > as_of.as_of - interval 24 hour) as ended_24h,
         count(*) filter (where ended_at > as_of.as_of - interval 7 day) as ended_7d,
         count(*) filter (where ended_at > as_of.as_of - interval 30 day) as ended_30d,
@@ -92,7 +92,7 @@ final as (
         coalesce(outcomes.terminal_sessions, 0) as terminal_sessions,
         outcomes.last_successful_sync_at,
         coalesce(failure_streaks.consecutive_failures, 0) as consecutive_failures,
-        coalesce(outcomes.unsuccessful_in_last_3, 0) as unsuccessful_in_last_3,
+        coalesce(outcomes.unsuccessful_in_last_5, 0) as unsuccessful_in_last_5,
         coalesce(outcomes.ended_24h, 0) as sessions_ended_24h,
         outcomes.succeeded_24h / nullif(outcomes.ended_24h, 0) as success_rate_24h,
         outcomes.succeeded_7d / nullif(outcomes.ended_7d, 0) as success_rate_7d,

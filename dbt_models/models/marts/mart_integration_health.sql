@@ -15,8 +15,8 @@
 --   4. degraded - consecutive_failures of 1 or 2; or the latest auth_status (within the hour)
 --                 is expiring; or the latest health check (within the hour) was unreachable, or
 --                 two or more checks in the hour were; or the 24 h success rate is below 90 %
---                 while one of the 3 latest ended sessions did not succeed (still unstable,
---                 rather than recovered).
+--                 while at least 2 of the 5 latest ended sessions did not succeed (still
+--                 unstable: a recovered integration, or one ordinary partial run, is not).
 --   5. healthy  - none of the above.
 
 with as_of as (
@@ -89,14 +89,14 @@ rules as (
             when is_overdue and not latest_session_at_work
                 then {'status': 'stale', 'reason': 'no session started for more than twice the usual cadence'}
             when consecutive_failures between 1 and 2
-                then {'status': 'degraded', 'reason': 'the last ' || consecutive_failures || ' session(s) failed'}
+                then {'status': 'degraded', 'reason': 'the latest session failed (' || consecutive_failures || ' in a row)'}
             when auth_is_recent and last_auth_status = 'expiring'
                 then {'status': 'degraded', 'reason': 'credentials expiring'}
             when check_is_recent and not last_health_check_reachable
                 then {'status': 'degraded', 'reason': 'the latest health check was unreachable'}
             when unreachable_checks_1h >= 2
                 then {'status': 'degraded', 'reason': unreachable_checks_1h || ' health checks unreachable in the last hour'}
-            when success_rate_24h < 0.9 and unsuccessful_in_last_3 > 0
+            when success_rate_24h < 0.9 and unsuccessful_in_last_5 >= 2
                 then {'status': 'degraded', 'reason': 'success rate below 90 % over 24 h and not yet recovered'}
             else {'status': 'healthy', 'reason': 'all signals normal'}
         end as verdict
@@ -116,7 +116,7 @@ final as (
         availability_24h,
         availability_7d,
         availability_30d,
-        consecutive_failures,
+        coalesce(consecutive_failures, 0) as consecutive_failures,
         last_successful_sync_at,
         sessions_ended_24h,
         coalesce(sessions_started, 0) as sessions_started,
