@@ -1,8 +1,8 @@
 """The dbt marts over simulated history: ground truth, incremental builds, consistency of the facts.
 
-One simulated warehouse per module: 10 integrations x 7 days, ingested in six runs. dbt runs
-after the third and after the sixth (the second one incremental, with late events for sessions
-built the first time), then a --full-refresh build must give the same rows.
+One simulated warehouse per module: 10 integrations x 7 days, one ingest run per landing file.
+dbt runs after the first half of the files and after the rest (the second run incremental, with
+late events for sessions the first run built), then a --full-refresh build must give the same rows.
 """
 
 from __future__ import annotations
@@ -55,20 +55,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         ingest(paths, [path], now=END + timedelta(minutes=n + 1))
     work = root / "dbt"  # one target folder for the three builds, so dbt parses the project once
     run_dbt(paths, work, "run")
-    with_snapshot(paths, "first_build", ["marts.fct_sync_sessions"])
+    snapshot(paths, "first_build", ["marts.fct_sync_sessions"])
 
     for n, path in enumerate(files[half:], start=half):
         ingest(paths, [path], now=END + timedelta(minutes=n + 1))
     run_dbt(paths, work, "run")
     compiled = work / "target" / "compiled" / "syncmon" / "models" / "marts" / "fct_sync_sessions.sql"
     assert "last_ingested_at), timestamp '1970-01-01') from" in compiled.read_text(), "second run not incremental"
-    with_snapshot(paths, "incremental", INCREMENTAL_MODELS)
+    snapshot(paths, "incremental", INCREMENTAL_MODELS)
 
     run_dbt(paths, work, "build", "--full-refresh")
     return Warehouse(paths, root, json.loads(truth_path.read_text()))
 
 
-def with_snapshot(paths: DataPaths, schema: str, models: list[str] | tuple[str, ...]) -> None:
+def snapshot(paths: DataPaths, schema: str, models: list[str] | tuple[str, ...]) -> None:
     with duckdb.connect(str(paths.warehouse)) as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for model in models:

@@ -17,12 +17,9 @@ from dagster_dbt import (
 from syncmon_pipeline.dbt_project import dbt_project
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, data_paths
 
-# What alerts need fresh right after every ingest: the staging views and the per-event facts.
-SESSION_FACTS_SELECT = (
-    "path:models/staging fct_sync_sessions fct_sync_errors fct_sync_warnings fct_sync_conflicts"
-    " fct_session_metrics fct_health_checks int_session_status_history"
-)
-
+# What alerts need fresh right after every ingest: the incremental models (tagged `after_ingest`:
+# per-event facts, session state and its inputs) and the staging views under them.
+SESSION_FACTS_SELECT = "+tag:after_ingest"
 
 class SyncmonDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -34,7 +34,6 @@ ended_sessions as (
 outcomes as (
     select
         ended_sessions.integration_id,
-        count(*) as terminal_sessions,
         max(ended_at) filter (where outcome = 'succeeded') as last_successful_sync_at,
         max(ended_at) filter (where outcome in ('succeeded', 'partial')) as last_unfailed_sync_at,
         count(*) filter (where recency <= 5 and outcome <> 'succeeded') as unsuccessful_in_last_5,
@@ -64,6 +63,7 @@ latest_sessions as (
     select
         integration_id,
         count(*) as sessions_started,
+        count(*) filter (where is_terminal) as terminal_sessions,
         max(started_at) as last_session_started_at,
         arg_max(session_id, (started_at, session_id)) as latest_session_id,
         arg_max(status, (started_at, session_id)) as latest_session_status
@@ -89,7 +89,7 @@ final as (
         latest_sessions.last_session_started_at,
         latest_sessions.latest_session_id,
         latest_sessions.latest_session_status,
-        coalesce(outcomes.terminal_sessions, 0) as terminal_sessions,
+        latest_sessions.terminal_sessions,
         outcomes.last_successful_sync_at,
         coalesce(failure_streaks.consecutive_failures, 0) as consecutive_failures,
         coalesce(outcomes.unsuccessful_in_last_5, 0) as unsuccessful_in_last_5,
