@@ -6,7 +6,7 @@ import dagster as dg
 
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.analytics import analytics_job, analytics_schedule, integration_health_overview
-from syncmon_pipeline.defs.dbt import analytics_models, dbt_models
+from syncmon_pipeline.defs.dbt import dbt_models, dbt_unit_tests
 from syncmon_pipeline.defs.ingest import LANDING_FILES, ingest_job, landing_sensor, raw_events
 from syncmon_pipeline.defs.publish import analyst_snapshot_asset
 from syncmon_pipeline.defs.resources import build_resources
@@ -19,6 +19,7 @@ analyst_snapshot = analyst_snapshot_asset(_mart_keys)
 
 _definitions = dg.Definitions(
     assets=[LANDING_FILES, raw_events, dbt_models, integration_health_overview, analyst_snapshot],
+    asset_checks=[dbt_unit_tests],
     jobs=[ingest_job, analytics_job],
     sensors=[landing_sensor],
     schedules=[analytics_schedule],

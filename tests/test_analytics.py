@@ -177,3 +177,17 @@ def test_duckdb_1_4_client_opens_the_snapshot(pipeline, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     version, rows = result.stdout.split()
     assert version.startswith("1.4") and int(rows) == 6
+
+
+def test_dbt_unit_tests_run_as_a_dagster_asset_check(pipeline):
+    import dagster as dg
+
+    from syncmon_pipeline.definitions import defs
+    from syncmon_pipeline.defs.dbt import dbt_unit_tests
+
+    result = dg.materialize(
+        [dbt_unit_tests], resources={"dbt": defs.resources["dbt"]}, selection=dg.AssetSelection.checks(dbt_unit_tests)
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed, evaluation.metadata
+    assert evaluation.metadata["unit_tests"].value >= 4

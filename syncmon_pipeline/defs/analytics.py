@@ -6,7 +6,7 @@ import dagster as dg
 
 from syncmon_pipeline.analytics.overview import fleet_overview
 from syncmon_pipeline.config import load_settings
-from syncmon_pipeline.defs.dbt import DbtBuildConfig, analytics_models
+from syncmon_pipeline.defs.dbt import DbtBuildConfig, analytics_models, dbt_unit_tests
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 
 HEALTH_MART = dg.AssetKey(["marts", "mart_integration_health"])
@@ -36,7 +36,11 @@ def integration_health_overview(
     return dg.MaterializeResult(metadata=metadata)
 
 
-analytics_selection = analytics_models | dg.AssetSelection.assets(integration_health_overview, "analyst_snapshot")
+analytics_selection = (
+    analytics_models
+    | dg.AssetSelection.assets(integration_health_overview, "analyst_snapshot")
+    | dg.AssetSelection.checks(dbt_unit_tests)
+)
 
 analytics_job = dg.define_asset_job(
     "analytics_job",

@@ -42,7 +42,8 @@ class DbtBuildConfig(dg.Config):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     data_paths()  # exports the absolute SYNCMON_HOME that profiles.yml reads
-    args = ["build"]
+    # Unit tests run in their own asset check (dbt_unit_tests), not on every refresh.
+    args = ["build", "--exclude", "test_type:unit"]
     if config.as_of:
         args += ["--vars", json.dumps({"as_of": config.as_of})]
     invocation = dbt.cli(args, context=context)
@@ -53,3 +54,29 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
 
 session_facts = build_dbt_asset_selection([dbt_models], dbt_select=SESSION_FACTS_SELECT)
 analytics_models = dg.AssetSelection.assets(dbt_models) - session_facts
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "fct_sync_sessions"]),
+    name="dbt_unit_tests",
+    pool=WAREHOUSE_POOL,
+    description="The dbt unit tests of the session status fold and of the progress fold (dagster-dbt does not"
+    " turn dbt unit tests into asset checks by itself, so this check runs them).",
+)
+def dbt_unit_tests(dbt: DbtCliResource) -> dg.AssetCheckResult:
+    data_paths()
+    invocation = dbt.cli(["test", "--select", "test_type:unit"], raise_on_error=False)
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    shutil.rmtree(invocation.target_path, ignore_errors=True)
+    failed = sorted(r["unique_id"].split(".")[-1] for r in results if r["status"] != "pass")
+    return dg.AssetCheckResult(
+        passed=bool(results) and not failed,
+        metadata={
+            "unit_tests": len(results),
+            "failed": len(failed),
+            "tests": dg.MetadataValue.json(
+                {r["unique_id"].split(".")[-1]: r["status"] for r in results}
+            ),
+        },
+    )
