@@ -191,3 +191,26 @@ def test_dbt_unit_tests_run_as_a_dagster_asset_check(pipeline):
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed, evaluation.metadata
     assert evaluation.metadata["unit_tests"].value >= 4
+
+
+def readme_analyst_queries() -> list[str]:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## For analysts", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```sql\n")[1:]]
+
+
+def test_the_readme_analyst_queries_run_on_the_snapshot(pipeline):
+    paths, _ = pipeline
+    queries = readme_analyst_queries()
+    assert len(queries) == 5
+    with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as con:
+        for query in queries:
+            rows = con.execute(query).fetchall()
+            assert rows, query
+
+
+def test_the_readme_series_example_runs_on_the_snapshot(pipeline):
+    paths, _ = pipeline
+    with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as con:
+        series = measure_series(con, "duration_seconds_p95", start=END - timedelta(days=2), end=END, interval="hour")
+    assert len(series) == 48 and series.notna().any()
