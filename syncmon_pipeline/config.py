@@ -46,12 +46,6 @@ class IngestSettings(_Section):
     sensor_interval_seconds: int = Field(15, ge=1, le=3600)
 
 
-class WarehouseSettings(_Section):
-    lock_timeout_seconds: float = Field(
-        120.0, ge=0, description="How long to wait for another process's lock on the warehouse file."
-    )
-
-
 class AnalyticsSettings(_Section):
     schedule_cron: str = Field("*/5 * * * *", description="When health, trends and the snapshot refresh (UTC).")
     stale_after_minutes: int = Field(
@@ -72,7 +66,6 @@ class AnalyticsSettings(_Section):
 class Settings(_Section):
     ingest: IngestSettings = IngestSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
-    warehouse: WarehouseSettings = WarehouseSettings()
 
 
 def load_settings(path: Path | str | None = None) -> Settings:

@@ -88,7 +88,7 @@ def test_an_open_analyst_connection_never_blocks_pipeline_runs(pipeline):
     )
     try:
         before = int(analyst.stdout.readline())
-        for day in range(2):
+        for day in range(3):
             simulate_history(
                 paths.landing, integrations=6, days=0.5, seed=11,  # same fleet, the next half day
                 end=END + timedelta(days=0.5 * (day + 1)), truth_path=paths.home / f"truth-{day}.json",

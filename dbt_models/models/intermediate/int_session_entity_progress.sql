@@ -16,35 +16,21 @@
 -- Incremental: the sessions that received progress events since the last build are recomputed
 -- whole (delete+insert on session_id).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_progress as (
+with session_progress as (
     select * from {{ ref('stg_session_progress') }}
 ),
 
 touched_sessions as (
     select distinct session_id
-    from sync_events
-    where event_type = 'session_progress'
-        and {{ ingested_since_last_build() }}
-),
-
-progress_ingests as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_progress'
+    from session_progress
+    where {{ ingested_since_last_build() }}
 ),
 
 progress_events as (
-    select
-        session_progress.*,
-        progress_ingests.ingested_at
+    select *
     from session_progress
-    inner join progress_ingests on session_progress.event_id = progress_ingests.event_id
     {% if is_incremental() %}
-    where session_progress.session_id in (select session_id from touched_sessions)
+    where session_id in (select session_id from touched_sessions)
     {% endif %}
 ),
 

@@ -8,22 +8,12 @@
 }}
 
 -- One row per health check of an integration (reachability, latency, auth status, rate limit).
--- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
--- re-reading the last ingest run is harmless).
+-- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
+-- (delete+insert on event_id, so re-reading the last ingest run is harmless).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-health_checks as (
+with health_checks as (
     select * from {{ ref('stg_health_checks') }}
-),
-
-new_events as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'health_check'
-        and {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build() }}
 ),
 
 final as (
@@ -37,9 +27,8 @@ final as (
         health_checks.auth_status,
         health_checks.rate_limit_remaining,
         health_checks.message,
-        new_events.ingested_at
+        health_checks.ingested_at
     from health_checks
-    inner join new_events on health_checks.event_id = new_events.event_id
 )
 
 select * from final

@@ -8,22 +8,12 @@
 }}
 
 -- One row per metrics report of a session (API calls, latency, throughput, cache, resources).
--- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
--- re-reading the last ingest run is harmless).
+-- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
+-- (delete+insert on event_id, so re-reading the last ingest run is harmless).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_metrics as (
+with session_metrics as (
     select * from {{ ref('stg_session_metrics') }}
-),
-
-new_events as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_metrics'
-        and {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build() }}
 ),
 
 final as (
@@ -43,9 +33,8 @@ final as (
         session_metrics.cpu_pct,
         session_metrics.memory_mb,
         session_metrics.rate_limit_remaining,
-        new_events.ingested_at
+        session_metrics.ingested_at
     from session_metrics
-    inner join new_events on session_metrics.event_id = new_events.event_id
 )
 
 select * from final

@@ -8,22 +8,12 @@
 }}
 
 -- One row per data conflict met by a session and how it was resolved.
--- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
--- re-reading the last ingest run is harmless).
+-- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
+-- (delete+insert on event_id, so re-reading the last ingest run is harmless).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_conflicts as (
+with session_conflicts as (
     select * from {{ ref('stg_session_conflicts') }}
-),
-
-new_events as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_conflict'
-        and {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build() }}
 ),
 
 final as (
@@ -38,9 +28,8 @@ final as (
         session_conflicts.field_name,
         session_conflicts.strategy,
         session_conflicts.is_resolved,
-        new_events.ingested_at
+        session_conflicts.ingested_at
     from session_conflicts
-    inner join new_events on session_conflicts.event_id = new_events.event_id
 )
 
 select * from final

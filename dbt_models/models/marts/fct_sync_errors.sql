@@ -8,22 +8,12 @@
 }}
 
 -- One row per session error (message redacted at ingest), typed.
--- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
--- re-reading the last ingest run is harmless).
+-- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
+-- (delete+insert on event_id, so re-reading the last ingest run is harmless).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_errors as (
+with session_errors as (
     select * from {{ ref('stg_session_errors') }}
-),
-
-new_events as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_error'
-        and {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build() }}
 ),
 
 final as (
@@ -41,9 +31,8 @@ final as (
         session_errors.entity_id,
         session_errors.is_retryable,
         session_errors.retry_count,
-        new_events.ingested_at
+        session_errors.ingested_at
     from session_errors
-    inner join new_events on session_errors.event_id = new_events.event_id
 )
 
 select * from final

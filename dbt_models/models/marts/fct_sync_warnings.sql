@@ -8,22 +8,12 @@
 }}
 
 -- One row per session warning (message redacted at ingest), typed.
--- Incremental: only events ingested since the last build are read (delete+insert on event_id, so
--- re-reading the last ingest run is harmless).
+-- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
+-- (delete+insert on event_id, so re-reading the last ingest run is harmless).
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_warnings as (
+with session_warnings as (
     select * from {{ ref('stg_session_warnings') }}
-),
-
-new_events as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_warning'
-        and {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build() }}
 ),
 
 final as (
@@ -37,9 +27,8 @@ final as (
         session_warnings.message,
         session_warnings.entity_type,
         session_warnings.entity_id,
-        new_events.ingested_at
+        session_warnings.ingested_at
     from session_warnings
-    inner join new_events on session_warnings.event_id = new_events.event_id
 )
 
 select * from final

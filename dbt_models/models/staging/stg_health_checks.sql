@@ -8,6 +8,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at as checked_at,
+        ingested_at,
         cast(payload ->> '$.reachable' as boolean) as is_reachable,
         cast(payload ->> '$.latency_ms' as double) as latency_ms,
         payload ->> '$.auth_status' as auth_status,

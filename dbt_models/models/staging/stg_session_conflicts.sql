@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         payload ->> '$.entity_type' as entity_type,
         payload ->> '$.entity_id' as entity_id,
         payload ->> '$.field' as field_name,

@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at as created_at,
+        ingested_at,
         payload ->> '$.sync_type' as sync_type,
         payload ->> '$.direction' as direction,
         payload ->> '$.triggered_by' as triggered_by,

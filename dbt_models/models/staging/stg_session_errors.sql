@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         payload ->> '$.category' as category,
         payload ->> '$.severity' as severity,
         payload ->> '$.code' as error_code,

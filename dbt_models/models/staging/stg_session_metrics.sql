@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         cast(cast(payload ->> '$.api_calls' as double) as bigint) as api_calls,
         cast(cast(payload ->> '$.api_errors' as double) as bigint) as api_errors,
         cast(payload ->> '$.api_latency_ms_avg' as double) as api_latency_ms_avg,

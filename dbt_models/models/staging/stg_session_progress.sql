@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         payload ->> '$.stage' as stage,
         payload ->> '$.entity_type' as entity_type,
         cast(payload ->> '$.progress_pct' as double) as progress_pct,

@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         payload ->> '$.status' as status,
         payload ->> '$.stage' as stage,
         payload ->> '$.reason' as reason

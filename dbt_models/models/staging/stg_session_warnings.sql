@@ -9,6 +9,7 @@ renamed as (
         integration_id,
         provider,
         occurred_at,
+        ingested_at,
         payload ->> '$.code' as warning_code,
         payload ->> '$.message' as message,
         payload ->> '$.entity_type' as entity_type,
