@@ -1,5 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        tags=['after_ingest']
+    )
+}}
+
+-- A table, not a view: the session folds re-read every event of a touched session, and reading
+-- typed columns is much cheaper than extracting them from the JSON payload again each time.
+-- Incremental on ingested_at (the filter reaches the raw scan).
 with events as (
-    select * from {{ ref('stg_sync_events') }} where event_type = 'session_created'
+    select * from {{ ref('stg_sync_events') }}
+    where {{ ingested_since_last_build() }} and event_type = 'session_created'
 ),
 
 renamed as (
