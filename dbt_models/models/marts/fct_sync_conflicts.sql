@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         unique_key='event_id',
         on_schema_change='fail'
     )
@@ -9,11 +9,11 @@
 
 -- One row per data conflict met by a session and how it was resolved.
 -- Incremental: only events ingested since the last build are read; the filter reaches the raw scan
--- (delete+insert on event_id, so re-reading the last ingest run is harmless).
+-- Append-only: events never change once ingested.
 
 with session_conflicts as (
     select * from {{ ref('stg_session_conflicts') }}
-    where {{ ingested_since_last_build() }}
+    where {{ ingested_since_last_build(strict=true) }}
 ),
 
 final as (

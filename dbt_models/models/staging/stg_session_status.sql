@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         unique_key='event_id',
         on_schema_change='fail',
         tags=['after_ingest']
@@ -13,7 +13,7 @@
 -- Incremental on ingested_at (the filter reaches the raw scan).
 with events as (
     select * from {{ ref('stg_sync_events') }}
-    where {{ ingested_since_last_build() }} and event_type = 'session_status'
+    where {{ ingested_since_last_build(strict=true) }} and event_type = 'session_status'
 ),
 
 renamed as (
