@@ -17,16 +17,6 @@ _mart_keys = sorted(
 )
 analyst_snapshot = analyst_snapshot_asset(_mart_keys)
 
-_definitions = dg.Definitions(
-    assets=[LANDING_FILES, raw_events, dbt_models, integration_health_overview, analyst_snapshot],
-    asset_checks=[dbt_unit_tests],
-    jobs=[ingest_job, analytics_job],
-    sensors=[landing_sensor],
-    schedules=[analytics_schedule],
-    resources=build_resources(),
-)
-
-
 def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
     """A stalled pipeline shows up in the UI: raw events and analytics marts carry freshness policies."""
     if spec.key.path[0] == "raw":
@@ -39,4 +29,15 @@ def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
     return dg.apply_freshness_policy(spec, policy)
 
 
-defs = _definitions.map_asset_specs(func=_with_freshness)
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[LANDING_FILES, raw_events, dbt_models, integration_health_overview, analyst_snapshot],
+        asset_checks=[dbt_unit_tests],
+        jobs=[ingest_job, analytics_job],
+        sensors=[landing_sensor],
+        schedules=[analytics_schedule],
+        resources=build_resources(),
+    ).map_asset_specs(func=_with_freshness)
+
+
+defs = build_definitions()

@@ -23,6 +23,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataPaths:
     monkeypatch.setenv("SYNCMON_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "home" / "dbt_target"))
     monkeypatch.delenv("SYNCMON_CONFIG", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # runs go to an ephemeral instance, not the project's
     monkeypatch.chdir(tmp_path)
     return DataPaths.from_env().ensure()
 

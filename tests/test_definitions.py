@@ -95,3 +95,14 @@ def test_ingest_waits_for_a_warehouse_lock_instead_of_failing(defs, home):
     holder.wait()
     assert result.success
     assert query(home, "SELECT count(*) FROM raw.sync_events") == [(3,)]
+
+
+def test_the_code_location_loads_as_dagster_dev_loads_it(home):
+    """`dagster definitions validate` loads the module the way the webserver and daemon do."""
+    repo = Path(__file__).resolve().parents[1]
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", str(repo / "workspace.yaml")],
+        capture_output=True, text=True, timeout=300, cwd=repo,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
