@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test run-once benchmark clean
+.PHONY: install demo test run-once benchmark benchmark-refresh clean
 
 install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
@@ -37,6 +37,9 @@ run-once: install
 
 benchmark: install
 	$(BIN)/python benchmarks/ingest_benchmark.py
+
+benchmark-refresh: install
+	$(BIN)/python benchmarks/refresh_benchmark.py
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_models/target dbt_models/logs
