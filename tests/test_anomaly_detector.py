@@ -103,3 +103,17 @@ def test_gaps_and_missing_values_are_tolerated():
     result = score_series(series)
     assert result.iloc[400:410].eq(0).all()
     assert result.iloc[AFTER_WARMUP:].max() < ANOMALY_THRESHOLD
+
+
+def test_resuming_from_saved_state_scores_new_points_identically():
+    from syncmon_pipeline.anomaly.detector import DetectorState, score_frame
+
+    values = daily_rhythm()
+    values[700] += 150
+    series = pd.Series(values, HOURS)
+    whole, _ = score_frame(series)
+    first, state = score_frame(series.iloc[:500])
+    resumed, _ = score_frame(series.iloc[500:], state=DetectorState.from_json(state.to_json()))
+    pd.testing.assert_frame_equal(pd.concat([first, resumed]), whole)
+    assert (whole["scale"].iloc[1:] > 0).all()
+    assert abs(whole["expected"].iloc[AFTER_WARMUP:] - values[AFTER_WARMUP:]).median() < 10

@@ -18,7 +18,8 @@ the detector learns (cold start) and after a long gap, when its memory of the se
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,32 +65,75 @@ def _slots(index: pd.Index) -> tuple[np.ndarray, np.ndarray, bool]:
     return np.arange(len(index), dtype=np.int64), np.zeros(len(index), dtype=np.int64), False
 
 
+@dataclass
+class DetectorState:
+    """Everything the detector remembers about one series; resuming from it continues the stream."""
+
+    level: float = math.nan
+    slot_mean: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
+    slot_visits: list[int] = field(default_factory=lambda: [0] * SLOTS)
+    bias: float = 0.0
+    error_level: float = 0.0
+    error_seasonal: float = 0.0
+    scale: float = 0.0
+    step: float = math.inf
+    seen: int = 0
+    moving: int = 0
+    run: int = 0
+    previous: float = math.nan
+    usual_gap: float = 0.0
+    last_stamp: int = -1
+
+    def to_json(self) -> str:
+        def clean(value: object) -> object:
+            return None if isinstance(value, float) and not math.isfinite(value) else value
+
+        return json.dumps({k: clean(v) for k, v in asdict(self).items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> DetectorState:
+        data = json.loads(text)
+        data["level"] = math.nan if data["level"] is None else data["level"]
+        data["previous"] = math.nan if data["previous"] is None else data["previous"]
+        data["step"] = math.inf if data["step"] is None else data["step"]
+        return cls(**data)
+
+
 def score_series(values: pd.Series, params: DetectorParameters = DEFAULT_PARAMETERS) -> pd.Series:
     """Anomaly scores in [0, 1) for `values` (floats indexed by timestamp, in arrival order).
 
     Causal and streaming: each score uses only the values up to its own. Missing values
     (NaN) score 0 and do not update the detector.
     """
+    frame, _ = score_frame(values, params)
+    return frame["score"].rename("score")
+
+
+def score_frame(
+    values: pd.Series, params: DetectorParameters = DEFAULT_PARAMETERS, state: DetectorState | None = None
+) -> tuple[pd.DataFrame, DetectorState]:
+    """Scores plus the expectation and the scale behind them, continuing from `state` if given.
+
+    Returns a frame (score, expected, scale; NaN where a value is missing) and the state after
+    the last value, so the next call can score only new points with identical results.
+    """
+    st = state if state is not None else DetectorState()
     x = values.to_numpy(dtype="float64", na_value=np.nan)
     stamps, slots, has_time = _slots(values.index)
     scores = np.zeros(len(x), dtype="float64")
+    expectations = np.full(len(x), np.nan)
+    scales = np.full(len(x), np.nan)
 
     fast = _decay(params.fast_halflife)
     error_rate = _decay(params.error_halflife)
     scale_rate = _decay(params.scale_halflife)
     slot_rate = _decay(params.slot_halflife)
 
-    level = math.nan  # predictor A: a fast-following level
-    slot_mean = np.zeros(SLOTS)  # predictor B: the slot's own level ...
-    slot_visits = np.zeros(SLOTS, dtype=np.int64)
-    bias = 0.0  # ... plus how far the series currently sits from its slots (follows level shifts)
-    error_level = error_seasonal = 0.0
-    scale = 0.0
-    step = math.inf  # smallest non-zero change seen: the quantisation step
-    seen = moving = run = 0
-    previous = math.nan
-    usual_gap = 0.0
-    last_stamp = -1
+    level, bias, scale, step = st.level, st.bias, st.scale, st.step
+    slot_mean, slot_visits = list(st.slot_mean), list(st.slot_visits)
+    error_level, error_seasonal = st.error_level, st.error_seasonal
+    seen, moving, run, previous = st.seen, st.moving, st.run, st.previous
+    usual_gap, last_stamp = st.usual_gap, st.last_stamp
 
     for i in range(len(x)):
         value = x[i]
@@ -106,6 +150,7 @@ def score_series(values: pd.Series, params: DetectorParameters = DEFAULT_PARAMET
             level = previous = value
             slot_mean[slot], slot_visits[slot] = value, 1
             seen = 1
+            expectations[i], scales[i] = value, 0.0
             continue
 
         seasonal_ready = slot_visits[slot] >= 2
@@ -129,6 +174,7 @@ def score_series(values: pd.Series, params: DetectorParameters = DEFAULT_PARAMET
 
         warm = min(1.0, seen / params.warmup)
         scores[i] = warm * max(_surprise_to_score(z, params), 0.85 * flat)
+        expectations[i], scales[i] = expected, robust_scale
 
         # Learn from a winsorised value, so one outlier cannot drag the baselines along.
         limit = 4.0 * robust_scale
@@ -151,4 +197,9 @@ def score_series(values: pd.Series, params: DetectorParameters = DEFAULT_PARAMET
         previous = value
         seen += 1
 
-    return pd.Series(scores, index=values.index, name="score")
+    final = DetectorState(
+        level, slot_mean, slot_visits, bias, error_level, error_seasonal, scale, step,
+        seen, moving, run, previous, usual_gap, int(last_stamp),
+    )  # fmt: skip
+    frame = pd.DataFrame({"score": scores, "expected": expectations, "scale": scales}, index=values.index)
+    return frame, final
