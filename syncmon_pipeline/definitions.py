@@ -5,7 +5,12 @@ from datetime import timedelta
 import dagster as dg
 
 from syncmon_pipeline.config import load_settings
-from syncmon_pipeline.defs.analytics import analytics_job, analytics_schedule, integration_health_overview
+from syncmon_pipeline.defs.analytics import (
+    analytics_job,
+    analytics_schedule,
+    anomaly_scores,
+    integration_health_overview,
+)
 from syncmon_pipeline.defs.dbt import dbt_models, dbt_unit_tests
 from syncmon_pipeline.defs.ingest import LANDING_FILES, ingest_job, landing_sensor, raw_events
 from syncmon_pipeline.defs.publish import analyst_snapshot_asset
@@ -15,13 +20,16 @@ _settings = load_settings().analytics
 _mart_keys = sorted(
     (spec.key for spec in dbt_models.specs if spec.key.path[0] == "marts"), key=lambda k: k.to_user_string()
 )
-analyst_snapshot = analyst_snapshot_asset(_mart_keys)
+analyst_snapshot = analyst_snapshot_asset([*_mart_keys, anomaly_scores.key])
 
 def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
     """A stalled pipeline shows up in the UI: raw events and analytics marts carry freshness policies."""
     if spec.key.path[0] == "raw":
         minutes = _settings.raw_stale_after_minutes
-    elif spec.key.path[0] == "marts" or spec.key.path[-1] in ("integration_health_overview", "analyst_snapshot"):
+    elif spec.key.path[0] in ("marts", "anomaly") or spec.key.path[-1] in (
+        "integration_health_overview",
+        "analyst_snapshot",
+    ):
         minutes = _settings.stale_after_minutes
     else:
         return spec
@@ -31,7 +39,9 @@ def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[LANDING_FILES, raw_events, dbt_models, integration_health_overview, analyst_snapshot],
+        assets=[
+            LANDING_FILES, raw_events, dbt_models, integration_health_overview, anomaly_scores, analyst_snapshot,
+        ],  # fmt: skip
         asset_checks=[dbt_unit_tests],
         jobs=[ingest_job, analytics_job],
         sensors=[landing_sensor],

@@ -64,7 +64,7 @@ def test_snapshot_holds_every_mart_in_a_format_duckdb_1_4_reads(pipeline):
         ).fetchall()[0]
     assert published == counts and "fct_sync_sessions" in counts and "mart_integration_health" in counts
     assert tags["storage_version"].startswith("v1.4")
-    assert {p.stem for p in paths.exports.glob("*.parquet")} == set(counts)
+    assert {p.stem for p in paths.exports.glob("*.parquet")} == set(counts) | {"anomaly_scores"}
 
 
 ANALYST = textwrap.dedent(
@@ -214,3 +214,24 @@ def test_the_readme_series_example_runs_on_the_snapshot(pipeline):
     with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as con:
         series = measure_series(con, "duration_seconds_p95", start=END - timedelta(days=2), end=END, interval="hour")
     assert len(series) == 48 and series.notna().any()
+
+
+def test_anomaly_scores_cover_every_integration_and_metric_incrementally(pipeline):
+    from syncmon_pipeline.anomaly.scoring import METRICS
+
+    paths, _ = pipeline
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        series, duplicates, out_of_range, bad_bands = con.execute(
+            "SELECT count(DISTINCT (integration_id, metric)),"
+            " count(*) - count(DISTINCT (integration_id, metric, bucket_start)),"
+            " count(*) FILTER (WHERE score < 0 OR score >= 1),"
+            " count(*) FILTER (WHERE NOT (lower_band <= expected AND expected <= upper_band))"
+            " FROM anomaly.anomaly_scores"
+        ).fetchall()[0]
+        latest = con.execute("SELECT max(bucket_start) FROM anomaly.anomaly_scores").fetchall()[0][0]
+        last_event = con.execute("SELECT max(last_event_at) FROM marts.fct_sync_sessions").fetchall()[0][0]
+    assert series >= 6 * (len(METRICS) - 1)  # every integration; a metric with no data at all has no rows
+    assert duplicates == 0 and out_of_range == 0 and bad_bands == 0
+    assert latest < last_event  # only complete hours are scored
+    with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as snapshot:
+        assert snapshot.execute("SELECT count(*) FROM anomaly.anomaly_scores").fetchall()[0][0] > 0

@@ -1,10 +1,11 @@
 """Health, trends and the analyst snapshot, refreshed on the analytics schedule."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from syncmon_pipeline.analytics.overview import fleet_overview
+from syncmon_pipeline.anomaly.scoring import score_new_buckets
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.dbt import DbtBuildConfig, analytics_models, dbt_unit_tests
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
@@ -36,9 +37,41 @@ def integration_health_overview(
     return dg.MaterializeResult(metadata=metadata)
 
 
+HOURLY_SERIES = dg.AssetKey(["marts", "mart_sync_timeseries_hourly"])
+
+
+@dg.asset(
+    key=["anomaly", "anomaly_scores"],
+    deps=[HOURLY_SERIES, SESSIONS_FACT],
+    group_name="anomaly",
+    pool=WAREHOUSE_POOL,
+    description="Per integration and metric (p95 duration, failure rate, errors, records, throughput, API and"
+    " health-check latency), per complete hour: value, expected value, band, score in [0, 1), is_anomaly and"
+    " direction. Incremental: only new complete buckets are scored, continuing each series' detector state.",
+)
+def anomaly_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        (latest,) = con.execute(
+            "SELECT date_trunc('hour', max(last_event_at)) FROM marts.fct_sync_sessions"
+        ).fetchall()[0]
+        if latest is None:
+            return dg.MaterializeResult(metadata={"buckets_scored": 0, "anomalies_found": 0})
+        report = score_new_buckets(con, complete_before=latest, scored_at=datetime.now(UTC).replace(tzinfo=None))
+        (total,) = con.execute("SELECT count(*) FILTER (WHERE is_anomaly) FROM anomaly.anomaly_scores").fetchall()[0]
+    context.log.info(f"scored {report.buckets_scored} buckets of {report.series} series: {report.anomalies_found} anomalies")
+    return dg.MaterializeResult(
+        metadata={
+            "buckets_scored": report.buckets_scored,
+            "anomalies_found": report.anomalies_found,
+            "anomalies_total": total,
+            "complete_before": dg.MetadataValue.timestamp(latest.replace(tzinfo=UTC)),
+        }
+    )
+
+
 analytics_selection = (
     analytics_models
-    | dg.AssetSelection.assets(integration_health_overview, "analyst_snapshot")
+    | dg.AssetSelection.assets(integration_health_overview, anomaly_scores, "analyst_snapshot")
     | dg.AssetSelection.checks(dbt_unit_tests)
 )
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
-PUBLISHED_SCHEMAS = ("marts",)
+PUBLISHED_SCHEMAS = ("marts", "anomaly")
+INTERNAL_TABLES = ("detector_state",)  # pipeline bookkeeping, not for analysts
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -
     return con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables"
         " WHERE table_catalog = current_database() AND list_contains(?, table_schema)"
-        " ORDER BY table_schema, table_name",
-        [list(schemas)],
+        " AND NOT list_contains(?, table_name) ORDER BY table_schema, table_name",
+        [list(schemas), list(INTERNAL_TABLES)],
     ).fetchall()
 
 
