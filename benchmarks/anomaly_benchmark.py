@@ -127,7 +127,7 @@ def main() -> None:
             raw = sum(window_score(s >= threshold, windows.get(i, [])) for i, s in per_integration.items())
             normalised = 100.0 * (raw - null_score) / (perfect - null_score)
             best = max(best, (normalised, float(threshold)))
-        print(f"{name:<20} score {best[0]:6.1f} at threshold {best[1]:.2f}   ({points / elapsed:,.0f} points/s here)")
+        print(f"{name:<20} score {best[0]:6.1f} at threshold {best[1]:.3f}   ({points / elapsed:,.0f} points/s here)")
 
     big = pd.Series(np.random.default_rng(1).normal(0, 1, 1_000_000),
                     pd.date_range("2020-01-01", periods=1_000_000, freq="min"))
