@@ -117,3 +117,13 @@ def test_resuming_from_saved_state_scores_new_points_identically():
     pd.testing.assert_frame_equal(pd.concat([first, resumed]), whole)
     assert (whole["scale"].iloc[1:] > 0).all()
     assert abs(whole["expected"].iloc[AFTER_WARMUP:] - values[AFTER_WARMUP:]).median() < 10
+
+
+def test_astronomical_outliers_still_stay_below_one_and_keep_their_order():
+    values = daily_rhythm()
+    results = []
+    for size in (1e6, 1e9, 1e12, 1e15):
+        spiked = values.copy()
+        spiked[600] += size
+        results.append(scores(spiked).iloc[600])
+    assert all(r < 1.0 for r in results) and results == sorted(results) and len(set(results)) == 4

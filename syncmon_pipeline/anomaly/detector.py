@@ -56,7 +56,11 @@ def _surprise_to_score(z: float, params: DetectorParameters) -> float:
     if not math.isfinite(z):
         return 1.0 - 1e-12
     ratio = (z / params.surprise_midpoint) ** params.surprise_power
-    return ratio / (1.0 + ratio)
+    if ratio <= 1e9:
+        return ratio / (1.0 + ratio)
+    # Beyond this, ratio / (1 + ratio) rounds to 1.0: compress logarithmically so that more extreme
+    # still scores higher and nothing reaches 1.
+    return 1.0 - 1e-9 / (1.0 + math.log(ratio / 1e9))
 
 
 def _slots(index: pd.Index) -> tuple[np.ndarray, np.ndarray, bool]:
