@@ -15,25 +15,14 @@
 -- whole (delete+insert on session_id replaces all their rows), so a late or out-of-order event
 -- also re-times its neighbours.
 
-with sync_events as (
-    select * from {{ ref('stg_sync_events') }}
-),
-
-session_status as (
+with session_status as (
     select * from {{ ref('stg_session_status') }}
 ),
 
 touched_sessions as (
     select distinct session_id
-    from sync_events
-    where event_type = 'session_status'
-        and {{ ingested_since_last_build() }}
-),
-
-status_ingests as (
-    select event_id, ingested_at
-    from sync_events
-    where event_type = 'session_status'
+    from session_status
+    where {{ ingested_since_last_build() }}
 ),
 
 status_events as (
@@ -46,9 +35,8 @@ status_events as (
         session_status.status,
         session_status.stage,
         session_status.reason,
-        status_ingests.ingested_at
+        session_status.ingested_at
     from session_status
-    inner join status_ingests on session_status.event_id = status_ingests.event_id
     {% if is_incremental() %}
     where session_status.session_id in (select session_id from touched_sessions)
     {% endif %}
