@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from syncmon_pipeline.alerts.settings import AlertingSettings
+
 
 _CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
 
@@ -66,6 +68,7 @@ class AnalyticsSettings(_Section):
 class Settings(_Section):
     ingest: IngestSettings = IngestSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    alerting: AlertingSettings = AlertingSettings()
 
 
 def load_settings(path: Path | str | None = None) -> Settings:

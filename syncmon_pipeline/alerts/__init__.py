@@ -1,0 +1,1 @@
+"""Alerting: rules over the marts, a pure alert engine, channels and delivery with a ledger."""
