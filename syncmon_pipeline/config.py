@@ -45,7 +45,7 @@ class IngestSettings(_Section):
         10.0, gt=0, description="A file still in landing this long after the cursor passed it is requested again."
     )
     max_line_bytes: int = Field(1_048_576, ge=1024, description="Longer lines are quarantined.")
-    sensor_interval_seconds: int = Field(15, ge=1, le=3600)
+    sensor_interval_seconds: int = Field(5, ge=1, le=3600)
 
 
 class AnalyticsSettings(_Section):

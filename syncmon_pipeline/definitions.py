@@ -5,6 +5,9 @@ from datetime import timedelta
 import dagster as dg
 
 from syncmon_pipeline.config import load_settings
+from syncmon_pipeline.defs.alert_actions import ALERT_ACTION_JOBS
+from syncmon_pipeline.defs.alert_ui import firing_alert_checks
+from syncmon_pipeline.defs.alerts import alert_evaluation_job, alert_sensor, pipeline_failure_sensor
 from syncmon_pipeline.defs.analytics import (
     analytics_job,
     analytics_schedule,
@@ -42,9 +45,9 @@ def build_definitions() -> dg.Definitions:
         assets=[
             LANDING_FILES, raw_events, dbt_models, integration_health_overview, anomaly_scores, analyst_snapshot,
         ],  # fmt: skip
-        asset_checks=[dbt_unit_tests],
-        jobs=[ingest_job, analytics_job],
-        sensors=[landing_sensor],
+        asset_checks=[dbt_unit_tests, *firing_alert_checks],
+        jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS],
+        sensors=[landing_sensor, alert_sensor, pipeline_failure_sensor],
         schedules=[analytics_schedule],
         resources=build_resources(),
     ).map_asset_specs(func=_with_freshness)

@@ -28,6 +28,10 @@ class RunOnceSummary:
     landing_left: int
     health_rows: tuple[tuple, ...] = ()
     snapshot: str | None = None
+    alerts_success: bool = True
+    alerts_by_status: tuple[tuple[str, int], ...] = ()
+    notifications_by_status: tuple[tuple[str, int], ...] = ()
+    outbox: str | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -50,6 +54,11 @@ class RunOnceSummary:
                 f"  warehouse: {self.warehouse}",
                 *([f"  analyst snapshot: {self.snapshot}"] if self.snapshot else []),
                 "",
+                f"alerts {'evaluated' if self.alerts_success else 'evaluation FAILED'}: "
+                + (", ".join(f"{n} {s}" for s, n in self.alerts_by_status) or "none"),
+                "  notifications: " + (", ".join(f"{n} {s}" for s, n in self.notifications_by_status) or "none"),
+                *([f"  outbox: {self.outbox}"] if self.outbox else []),
+                "",
                 "integration health:",
                 render_health_table(list(self.health_rows)) if self.health_rows else "  (no integrations yet)",
             ]
@@ -60,8 +69,11 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+ALERT_JOB = "alert_evaluation_job"
+
+
 def run_once() -> RunOnceSummary:
-    """Materialise every asset once, in process, and summarise what ingest did."""
+    """Materialise every asset once, evaluate alerts and deliver notifications, in process; summarise."""
     paths = DataPaths.from_env().ensure()
     job = defs.resolve_implicit_global_asset_job_def()
     with _instance() as instance:
@@ -77,7 +89,18 @@ def run_once() -> RunOnceSummary:
         and e.asset_key == dg.AssetKey(["raw", "sync_events"])
     ]
     run_id = result.run_id
+    with _instance() as instance:
+        alerts_result = defs.get_job_def(ALERT_JOB).execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        alerts_by_status = tuple(con.execute(
+            "SELECT status, count(*) FROM alerts.alerts GROUP BY 1 ORDER BY 1").fetchall())
+        notifications_by_status = tuple(con.execute(
+            "SELECT status, count(*) FROM alerts.notifications GROUP BY 1 ORDER BY 1").fetchall())
+
         row = con.execute(
             "SELECT count(*), coalesce(sum(lines_total), 0), coalesce(sum(lines_ok), 0),"
             " coalesce(sum(lines_quarantined), 0), coalesce(sum(lines_duplicate), 0),"
@@ -91,7 +114,7 @@ def run_once() -> RunOnceSummary:
         ).fetchall()[0][0]
         health_rows = tuple(health_table(con)) if has_health else ()
     return RunOnceSummary(
-        success=result.success and bool(ingest_events),
+        success=result.success and bool(ingest_events) and alerts_result.success,
         warehouse=str(paths.warehouse),
         files=row[0],
         lines_in=row[1],
@@ -103,4 +126,8 @@ def run_once() -> RunOnceSummary:
         landing_left=len(list_landing_files(paths.landing)),
         health_rows=health_rows,
         snapshot=str(paths.analytics_snapshot) if paths.analytics_snapshot.exists() else None,
+        alerts_success=alerts_result.success,
+        alerts_by_status=alerts_by_status,
+        notifications_by_status=notifications_by_status,
+        outbox=str(paths.outbox) if paths.outbox.exists() else None,
     )

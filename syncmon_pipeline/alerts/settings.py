@@ -193,7 +193,7 @@ class DeliverySettings(_Section):
 
 class AlertingSettings(_Section):
     enabled: bool = True
-    sensor_interval_seconds: int = Field(10, ge=1, le=60)
+    sensor_interval_seconds: int = Field(5, ge=1, le=60)
     evaluate_every_seconds: int = Field(
         60, ge=10, le=3600, description="Evaluate at least this often for time-based transitions."
     )

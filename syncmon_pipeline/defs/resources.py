@@ -46,7 +46,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection; waits (with backoff) while another process holds the file lock."""
         with DuckDBResource(database=str(self.path())).get_connection() as con:
-            yield con
+            try:
+                yield con
+            finally:
+                con.close()  # DuckDBResource skips its close when the body raises, leaving the file locked
 
 
 def build_resources() -> dict[str, object]:

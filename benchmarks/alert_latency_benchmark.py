@@ -1,0 +1,173 @@
+"""Alert latency: from a failing session's events landing to the e-mail reaching an SMTP server.
+
+Starts `dagster dev` with the default settings on a fresh data directory (a day of simulated history
+first, so the pipeline is warm and realistic), an aiosmtpd server on loopback as the mail relay, and
+then, one incident at a time, drops the events of failing sessions of a new integration into the
+landing folder. The clock starts when the file is renamed into place and stops when the SMTP server
+has received the firing notification for that integration. Prints every latency, the median and p95.
+
+    .venv/bin/python benchmarks/alert_latency_benchmark.py [--incidents 12] [--keep]
+
+Target: p95 <= 60 s. Not a test: the machine is shared and timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from syncmon_pipeline.alerts.catalog import RULE_CATALOG  # noqa: E402
+from syncmon_pipeline.recorder import SessionRecorder  # noqa: E402
+from syncmon_pipeline.simulator import simulate_history  # noqa: E402
+
+
+class Inbox:
+    """An aiosmtpd handler keeping (arrival time, subject, body) of every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[float, str, str]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        message = message_from_bytes(envelope.content)
+        body = "".join(
+            part.get_payload(decode=True).decode("utf-8", "replace")
+            for part in message.walk() if part.get_content_type() == "text/plain"
+        )  # fmt: skip
+        with self.lock:
+            self.messages.append((time.time(), str(message["Subject"]), body))
+        return "250 OK"
+
+    def first_mentioning(self, text: str, after: float) -> float | None:
+        with self.lock:
+            for arrived, subject, body in self.messages:
+                if arrived >= after and (text in subject or text in body):
+                    return arrived
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def drop_failing_sessions(landing: Path, integration_id: str, failures: int) -> float:
+    """Write `failures` failed sessions of a new integration in one atomic file; return when it landed."""
+    now = datetime.now(UTC)
+    with SessionRecorder(landing, integration_id, "powerschool") as recorder:
+        for i in range(failures):
+            at = now - timedelta(seconds=60 * (failures - i))
+            sid = recorder.create_session("incremental", "inbound", entity_types=["students"], at=at)
+            recorder.start(sid, "fetch", at=at + timedelta(seconds=1))
+            recorder.error(sid, "system", "upstream returned 503", severity="high", at=at + timedelta(seconds=20))
+            recorder.fail(sid, "upstream returned 503", "fetch", at=at + timedelta(seconds=30))
+    return time.time()
+
+
+def wait_until(predicate, timeout: float, poll: float = 0.5) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return False
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=12)
+    parser.add_argument("--timeout", type=float, default=240.0, help="give up on one incident after this long")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="syncmon-latency-"))
+    home, dagster_home = work / "data", work / "dagster_home"
+    (home / "landing").mkdir(parents=True)
+    dagster_home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    simulate_history(home / "landing", integrations=6, days=1, seed=3, end=datetime.now(UTC), truth_path=None)
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    env = {
+        **os.environ,
+        "SYNCMON_HOME": str(home), "DAGSTER_HOME": str(dagster_home), "DBT_TARGET_PATH": str(home / "dbt_target"),
+        "SYNCMON_SMTP_HOST": "127.0.0.1", "SYNCMON_SMTP_PORT": str(smtp.port), "SYNCMON_SMTP_SECURITY": "none",
+        "SYNCMON_MAIL_FROM": "syncmon@localhost", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }  # fmt: skip
+    env.pop("SYNCMON_CONFIG", None)
+    log = open(work / "dagster.log", "wb")
+    dagster = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "syncmon_pipeline.definitions",
+         "-h", "127.0.0.1", "-p", str(free_port())],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    failures = int(RULE_CATALOG["sync_failure"].thresholds["consecutive_failures"])
+    latencies: list[float] = []
+    missed: list[str] = []
+    try:
+        print("warming up: ingesting a day of history ...", flush=True)
+        if not wait_until(lambda: not any((home / "landing").glob("*.ndjson*")), timeout=600):
+            raise SystemExit(f"the history was not ingested within 10 min; see {work / 'dagster.log'}")
+        time.sleep(60)  # let the first analytics and alert runs settle
+        rng = random.Random(7)
+        for i in range(args.incidents):
+            integration = f"latency-probe-{i:02d}"
+            landed = drop_failing_sessions(home / "landing", integration, failures)
+            ok = wait_until(lambda: inbox.first_mentioning(integration, landed) is not None, args.timeout)
+            if ok:
+                latency = inbox.first_mentioning(integration, landed) - landed
+                latencies.append(latency)
+                print(f"  incident {i + 1:>2}: {integration} notified after {latency:5.1f} s", flush=True)
+            else:
+                missed.append(integration)
+                print(f"  incident {i + 1:>2}: {integration} NOT notified within {args.timeout:.0f} s", flush=True)
+            time.sleep(rng.uniform(0, 15))  # land at different phases of the sensor ticks
+    finally:
+        os.killpg(dagster.pid, signal.SIGTERM)
+        try:
+            dagster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(dagster.pid, signal.SIGKILL)
+        smtp.stop()
+        log.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept {work}")
+    if latencies:
+        print(f"\nlanding -> SMTP delivery over {len(latencies)} incidents: median {statistics.median(latencies):.1f} s,"
+              f" p95 {percentile(latencies, 0.95):.1f} s, max {max(latencies):.1f} s (target p95 <= 60 s)")
+    if missed:
+        print(f"missed: {', '.join(missed)}")
+    return 0 if latencies and not missed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

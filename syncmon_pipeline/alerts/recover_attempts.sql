@@ -1,0 +1,3 @@
+UPDATE alerts.delivery_attempts
+SET outcome = 'unknown', error = $error
+WHERE outcome IS NULL;

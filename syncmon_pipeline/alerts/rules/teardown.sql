@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS _alert_ticks;
+DROP TABLE IF EXISTS _alert_params;
+DROP TABLE IF EXISTS _alert_anomalies;

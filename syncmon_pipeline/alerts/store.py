@@ -1,0 +1,141 @@
+"""Alert state in the warehouse: load the engine's state, record what an engine call decided, read alerts back.
+
+`record` writes one engine result in one transaction — the changed alerts, the engine state, the
+silences and the new notifications in the ledger — so a run killed half way leaves either the old
+decision or the new one, never a notification without the alert state that explains it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from syncmon_pipeline.sql_files import run_sql_file
+
+from . import ledger
+from .engine_state import EngineState
+from .model import Alert, Notification, Silence
+
+_PACKAGE = "syncmon_pipeline.alerts"
+ALERT_COLUMNS: tuple[str, ...] = (
+    "alert_id", "fingerprint", "rule", "alert_type", "severity", "integration_id", "provider", "labels",
+    "status", "started_at", "pending_since", "fired_at", "acknowledged_at", "acknowledged_by", "resolved_at",
+    "resolved_by", "last_observed_at", "value", "threshold", "summary", "evidence", "escalated_at",
+    "escalation_count", "silenced_by", "inhibited_by",
+)  # fmt: skip
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, _PACKAGE, "store_tables.sql")
+    ledger.ensure_ledger(con)
+
+
+def to_utc_naive(moment: datetime | None) -> datetime | None:
+    """The warehouse keeps UTC as naive TIMESTAMP, like the marts."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def from_utc_naive(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def load_state(con: duckdb.DuckDBPyConnection) -> EngineState:
+    ensure_tables(con)
+    rows = con.execute("SELECT state FROM alerts.engine_state WHERE id = 1").fetchall()
+    return EngineState.from_json(rows[0][0]) if rows else EngineState.empty()
+
+
+def _alert_params(alert: Alert, now: datetime) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name in ALERT_COLUMNS:
+        value = getattr(alert, name)
+        if name in ("labels", "evidence"):
+            value = json.dumps(dict(value), default=str, sort_keys=True)
+        elif isinstance(value, datetime):
+            value = to_utc_naive(value)
+        params[name] = value
+    params["updated_at"] = to_utc_naive(now)
+    return params
+
+
+def _silence_params(silence: Silence) -> dict[str, Any]:
+    params = {f.name: getattr(silence, f.name) for f in fields(Silence)}
+    params["matchers"] = json.dumps(dict(silence.matchers), sort_keys=True)
+    return {k: to_utc_naive(v) if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    state: EngineState,
+    changed: Iterable[Alert],
+    notifications: Iterable[Notification],
+    now: datetime,
+) -> int:
+    """Persist one engine decision atomically; returns how many notifications were newly queued."""
+    ensure_tables(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for alert in changed:
+            run_sql_file(con, _PACKAGE, "upsert_alert.sql", _alert_params(alert, now))
+        for silence in state.silences:
+            run_sql_file(con, _PACKAGE, "upsert_silence.sql", _silence_params(silence))
+        con.execute(
+            "INSERT OR REPLACE INTO alerts.engine_state VALUES (1, ?, ?)", [state.to_json(), to_utc_naive(now)]
+        )
+        queued = ledger.enqueue(con, list(notifications), now)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return queued
+
+
+def _alert_from_row(columns: list[str], row: tuple) -> dict[str, Any]:
+    record_ = dict(zip(columns, row))
+    for key in ("labels", "evidence"):
+        record_[key] = json.loads(record_[key]) if isinstance(record_[key], str) else record_[key]
+    return {k: (from_utc_naive(v).isoformat() if isinstance(v, datetime) else v) for k, v in record_.items()}
+
+
+def list_alerts(
+    con: duckdb.DuckDBPyConnection, *, statuses: Iterable[str] = (), integration_id: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Alerts newest first, as JSON-ready dicts (timestamps ISO 8601 UTC)."""
+    ensure_tables(con)
+    wanted = list(statuses)
+    cursor = con.execute(
+        "SELECT * FROM alerts.alerts"
+        " WHERE (len($statuses) = 0 OR list_contains($statuses, status))"
+        "   AND ($integration_id IS NULL OR integration_id = $integration_id)"
+        " ORDER BY coalesce(fired_at, pending_since) DESC, alert_id LIMIT $limit",
+        {"statuses": wanted, "integration_id": integration_id, "limit": limit},
+    )
+    columns = [d[0] for d in cursor.description]
+    return [_alert_from_row(columns, row) for row in cursor.fetchall()]
+
+
+def find_alert(con: duckdb.DuckDBPyConnection, alert_id: str) -> dict[str, Any] | None:
+    """One alert by id, or by a unique id prefix (ids are long; operators type the first few characters)."""
+    ensure_tables(con)
+    cursor = con.execute(
+        "SELECT * FROM alerts.alerts WHERE starts_with(alert_id, ?) ORDER BY alert_id LIMIT 2", [alert_id]
+    )
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    if len(rows) > 1 and rows[0][0] != alert_id:
+        raise LookupError(f"alert id prefix {alert_id!r} is ambiguous; give more characters")
+    return _alert_from_row(columns, rows[0]) if rows else None
+
+
+def alert_counts(con: duckdb.DuckDBPyConnection) -> Mapping[str, int]:
+    ensure_tables(con)
+    return dict(con.execute("SELECT status, count(*) FROM alerts.alerts GROUP BY status").fetchall())
