@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test run-once benchmark benchmark-refresh clean
+.PHONY: install demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency clean
 
 install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
@@ -40,6 +40,12 @@ benchmark: install
 
 benchmark-refresh: install
 	$(BIN)/python benchmarks/refresh_benchmark.py
+
+benchmark-alerts: install
+	$(BIN)/python benchmarks/alert_benchmark.py
+
+benchmark-alert-latency: install
+	$(BIN)/python benchmarks/alert_latency_benchmark.py
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_models/target dbt_models/logs

@@ -104,6 +104,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240.0, help="give up on one incident after this long")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args()
+    # SIGTERM (timeout, kill) must still stop dagster dev and the SMTP server: exit through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work = Path(tempfile.mkdtemp(prefix="syncmon-latency-"))
     home, dagster_home = work / "data", work / "dagster_home"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,21 @@ from syncmon_pipeline.config import DataPaths
 from syncmon_pipeline.ingest.load import IngestReport, ingest_files
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@contextmanager
+def isolated_home(root: Path) -> Iterator[DataPaths]:
+    """A data directory of its own under `root`, for module-scoped fixtures (`home` is per test)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SYNCMON_HOME", str(root / "home"))
+    patch.setenv("DBT_TARGET_PATH", str(root / "home" / "dbt_target"))
+    for name in ("SYNCMON_CONFIG", "DAGSTER_HOME", "SYNCMON_SMTP_HOST"):
+        patch.delenv(name, raising=False)  # runs go to an ephemeral instance, mail to the outbox
+    patch.chdir(root)
+    try:
+        yield DataPaths.from_env().ensure()
+    finally:
+        patch.undo()
 
 
 @pytest.fixture

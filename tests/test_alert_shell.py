@@ -12,8 +12,9 @@ import pytest
 
 from syncmon_pipeline.alerts.wakeup import write_wakeup
 from syncmon_pipeline.cli import main as syncmon
-from syncmon_pipeline.config import DataPaths
 from syncmon_pipeline.recorder import SessionRecorder
+
+from conftest import isolated_home
 
 FAILING = "powerschool-district-404"
 
@@ -43,21 +44,14 @@ def healthy_sessions(landing, integration_id: str, count: int, end: datetime) ->
 def pipeline(tmp_path_factory):
     """run-once over one failing and one healthy integration, with sessions ending just now."""
     root = tmp_path_factory.mktemp("alert_shell")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SYNCMON_HOME", str(root / "home"))
-    patch.setenv("DBT_TARGET_PATH", str(root / "home" / "dbt_target"))
-    for name in ("SYNCMON_CONFIG", "DAGSTER_HOME", "SYNCMON_SMTP_HOST"):
-        patch.delenv(name, raising=False)
-    patch.chdir(root)
-    paths = DataPaths.from_env().ensure()
-    now = datetime.now(UTC)
-    failing_sessions(paths.landing, FAILING, 3, now - timedelta(minutes=1))
-    healthy_sessions(paths.landing, "clever-district-1", 3, now - timedelta(minutes=1))
-    from syncmon_pipeline.runner import run_once
+    with isolated_home(root) as paths:
+        now = datetime.now(UTC)
+        failing_sessions(paths.landing, FAILING, 3, now - timedelta(minutes=1))
+        healthy_sessions(paths.landing, "clever-district-1", 3, now - timedelta(minutes=1))
+        from syncmon_pipeline.runner import run_once
 
-    summary = run_once()
-    yield paths, summary
-    patch.undo()
+        summary = run_once()
+        yield paths, summary
 
 
 def cli_json(capsys, *argv: str):

@@ -12,8 +12,9 @@ import duckdb
 import pytest
 
 from syncmon_pipeline.analytics.series import MAX_POINTS, SeriesRequestError, measure_series
-from syncmon_pipeline.config import DataPaths
 from syncmon_pipeline.simulator import simulate_history
+
+from conftest import isolated_home
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -22,19 +23,12 @@ END = datetime(2026, 11, 20, tzinfo=UTC)
 def pipeline(tmp_path_factory):
     """A warehouse built by run-once over 3 simulated days of 6 integrations."""
     root = tmp_path_factory.mktemp("analytics")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SYNCMON_HOME", str(root / "home"))
-    patch.setenv("DBT_TARGET_PATH", str(root / "home" / "dbt_target"))
-    patch.delenv("SYNCMON_CONFIG", raising=False)
-    patch.delenv("DAGSTER_HOME", raising=False)
-    patch.chdir(root)
-    paths = DataPaths.from_env().ensure()
-    simulate_history(paths.landing, integrations=6, days=3, seed=11, end=END, truth_path=root / "truth.json")
-    from syncmon_pipeline.runner import run_once
+    with isolated_home(root) as paths:
+        simulate_history(paths.landing, integrations=6, days=3, seed=11, end=END, truth_path=root / "truth.json")
+        from syncmon_pipeline.runner import run_once
 
-    summary = run_once()
-    yield paths, summary
-    patch.undo()
+        summary = run_once()
+        yield paths, summary
 
 
 def test_run_once_builds_the_marts_and_prints_the_health_table(pipeline):

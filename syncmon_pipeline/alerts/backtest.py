@@ -59,10 +59,13 @@ class BacktestReport:
 
     def by_rule(self) -> dict[str, dict[str, int]]:
         """Per rule: alerts fired, integrations concerned, notifications naming its alerts."""
-        totals: dict[str, dict[str, int]] = {r: {"alerts": 0, "integrations": 0, "notifications": 0} for r in self.rules}
+        def zero() -> dict[str, int]:
+            return {"alerts": 0, "integrations": 0, "notifications": 0}
+
+        totals = {rule: zero() for rule in self.rules}
         integrations: dict[str, set[str]] = defaultdict(set)
         for alert in self.alerts:
-            row = totals.setdefault(alert.rule, {"alerts": 0, "integrations": 0, "notifications": 0})
+            row = totals.setdefault(alert.rule, zero())
             row["alerts"] += 1
             row["notifications"] += alert.notifications
             integrations[alert.rule].add(alert.integration_id)
@@ -177,7 +180,9 @@ def replay(
             held_back += count - before if count >= before else count  # a summary went out: counting restarts
         held_before = dict(result.held_back)
     per_alert: Counter[str] = Counter(a for ids in sent.values() for a in ids)
-    fired = sorted((a for a in alerts.values() if a.fired_at is not None), key=lambda a: (a.fired_at, a.rule, a.integration_id))
+    fired = sorted(
+        (a for a in alerts.values() if a.fired_at is not None), key=lambda a: (a.fired_at, a.rule, a.integration_id)
+    )
     return BacktestReport(
         since=since.astimezone(UTC),
         until=until.astimezone(UTC),

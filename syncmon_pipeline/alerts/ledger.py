@@ -35,7 +35,7 @@ from .model import Notification
 from .settings import AlertingSettings, DeliverySettings
 from .transports import SendResult, backoff_seconds, send_notification, transport_key
 
-_SQL = __package__
+_SQL = "syncmon_pipeline.alerts.sql"
 _log = logging.getLogger(__name__)
 _UNKNOWN_ERROR = "the delivery run ended between sending and recording; not sent again (at most once)"
 _OUTCOMES = ("delivered", "retrying", "failed", "unknown", "skipped", "postponed")

@@ -25,7 +25,7 @@ from .settings import AlertingSettings
 RULES_PACKAGE = "syncmon_pipeline.alerts.rules"
 MAX_SESSION_IDS = 20  # evidence cites the most recent sessions; an alert is not an export
 _REQUIRED_TABLES = (
-    "dim_integrations", "fct_sync_sessions", "fct_sync_errors", "fct_health_checks", "fct_session_metrics",
+    "fct_sync_sessions", "fct_sync_errors", "fct_health_checks", "fct_session_metrics",
 )  # fmt: skip
 
 
@@ -35,12 +35,11 @@ def observe(
     settings: AlertingSettings,
     *,
     rules: Collection[str] | None = None,
-    include_disabled: bool = False,
 ) -> list[Observation]:
     """Every (rule, integration, tick) whose condition holds, sorted by tick, rule and integration.
 
-    `rules` restricts the evaluation to some rules; `include_disabled` evaluates rules (or the
-    integrations of a rule) that the config disables, so a backtest can tune a rule before enabling it.
+    `rules` restricts the evaluation to some rules. Rules (or integrations of a rule) that the
+    settings disable are not evaluated: the engine would ignore their observations anyway.
     """
     names = [name for name in RULE_CATALOG if rules is None or name in rules]
     unknown = set(rules or ()) - set(RULE_CATALOG)
@@ -49,8 +48,8 @@ def observe(
     instants = sorted({_naive_utc(t) for t in ticks})
     if not instants or not names or not _has_marts(con):
         return []
-    integrations = con.execute("SELECT integration_id, provider FROM marts.dim_integrations ORDER BY 1").fetchall()
-    params = _threshold_rows(settings, names, integrations, include_disabled)
+    integrations = query_sql_file(con, RULES_PACKAGE, "integrations.sql")
+    params = _threshold_rows(settings, names, integrations)
     run_sql_file(con, RULES_PACKAGE, "setup.sql", {
         "ticks": instants,
         "rules": [r[0] for r in params], "integrations": [r[1] for r in params], "providers": [r[2] for r in params],
@@ -74,15 +73,14 @@ def observe(
 def _threshold_rows(
     settings: AlertingSettings,
     names: Sequence[str],
-    integrations: Sequence[tuple[str, str]],
-    include_disabled: bool,
+    integrations: Sequence[tuple[Any, ...]],
 ) -> list[tuple[str, str, str, str, float]]:
     """(rule, integration, provider, threshold, value) for each rule as it applies to each integration."""
     rows = []
     for name in names:
         for integration_id, provider in integrations:
             effective = settings.rule(name, provider=provider or "", integration_id=integration_id)
-            if effective.enabled or include_disabled:
+            if effective.enabled:
                 rows += [(name, integration_id, provider or "", key, float(value))
                          for key, value in effective.thresholds.items()]
     return rows

@@ -21,7 +21,7 @@ from . import ledger
 from .engine_state import EngineState
 from .model import Alert, Notification, Silence
 
-_PACKAGE = "syncmon_pipeline.alerts"
+_PACKAGE = "syncmon_pipeline.alerts.sql"
 ALERT_COLUMNS: tuple[str, ...] = (
     "alert_id", "fingerprint", "rule", "alert_type", "severity", "integration_id", "provider", "labels",
     "status", "started_at", "pending_since", "fired_at", "acknowledged_at", "acknowledged_by", "resolved_at",

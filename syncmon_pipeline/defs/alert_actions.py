@@ -80,22 +80,22 @@ def unsilence_alerts_op(context: dg.OpExecutionContext, config: UnsilenceConfig,
     return ""
 
 
-@dg.job(description="Acknowledge an alert: it stays open but stops escalating and repeating.")
+@dg.job(executor_def=dg.in_process_executor, description="Acknowledge an alert: it stays open but stops escalating and repeating.")
 def acknowledge_alert_job():
     deliver_notifications_op(acknowledge_alert_op())
 
 
-@dg.job(description="Resolve an alert by hand (sends the resolved notice).")
+@dg.job(executor_def=dg.in_process_executor, description="Resolve an alert by hand (sends the resolved notice).")
 def resolve_alert_job():
     deliver_notifications_op(resolve_alert_op())
 
 
-@dg.job(description="Silence alerts matching label matchers for a while.")
+@dg.job(executor_def=dg.in_process_executor, description="Silence alerts matching label matchers for a while.")
 def silence_alerts_job():
     deliver_notifications_op(silence_alerts_op())
 
 
-@dg.job(description="End a silence early.")
+@dg.job(executor_def=dg.in_process_executor, description="End a silence early.")
 def unsilence_alerts_job():
     deliver_notifications_op(unsilence_alerts_op())
 

@@ -103,7 +103,7 @@ def deliver_notifications_op(
     context.add_output_metadata(report.metadata() if hasattr(report, "metadata") else {})
 
 
-@dg.job(description="Evaluate alert rules and deliver notifications (launched by alert_sensor).")
+@dg.job(executor_def=dg.in_process_executor, description="Evaluate alert rules and deliver notifications (launched by alert_sensor).")
 def alert_evaluation_job():
     deliver_notifications_op(evaluate_alerts_op())
 

@@ -7,6 +7,7 @@ import dagster as dg
 from syncmon_pipeline.analytics.overview import fleet_overview
 from syncmon_pipeline.anomaly.scoring import score_new_buckets
 from syncmon_pipeline.config import load_settings
+from syncmon_pipeline.defs.alert_ui import firing_alert_checks
 from syncmon_pipeline.defs.dbt import DbtBuildConfig, analytics_models, dbt_unit_tests
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -73,12 +74,13 @@ analytics_selection = (
     analytics_models
     | dg.AssetSelection.assets(integration_health_overview, anomaly_scores, "analyst_snapshot")
     | dg.AssetSelection.checks(dbt_unit_tests)
-)
+) - dg.AssetSelection.checks(*firing_alert_checks)  # the alert job reports those
 
 analytics_job = dg.define_asset_job(
     "analytics_job",
     selection=analytics_selection,
     description="Integration health, trends and entity marts, the fleet overview and the analyst snapshot.",
+    executor_def=dg.in_process_executor,  # every step is in the warehouse pool anyway: nothing runs in parallel
 )
 
 

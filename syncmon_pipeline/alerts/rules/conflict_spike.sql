@@ -12,13 +12,25 @@ WITH params AS (
 ),
 bounds AS (SELECT min(tick) AS first_tick, max(tick) AS last_tick FROM _alert_ticks),
 grid AS (SELECT t.tick, p.*, t.tick - p.win AS since FROM _alert_ticks AS t CROSS JOIN params AS p),
-sessions AS (
-    SELECT s.integration_id, s.ended_at AS ts, s.session_id, s.conflict_count,
-           s.conflict_count >= p.conflicts_per_session AS spiking
+ended AS (
+    SELECT s.integration_id, s.ended_at AS ts, s.session_id
     FROM marts.fct_sync_sessions AS s
     JOIN params AS p ON p.integration_id = s.integration_id
     CROSS JOIN bounds AS b
     WHERE s.ended_at > b.first_tick - p.win AND s.ended_at <= b.last_tick
+),
+session_conflicts AS (
+    -- conflicts met up to the session's end (nothing recorded after a tick can count at it)
+    SELECT c.session_id, count(*) AS conflicts
+    FROM marts.fct_sync_conflicts AS c
+    JOIN ended AS s ON s.session_id = c.session_id AND c.occurred_at <= s.ts
+    GROUP BY c.session_id
+),
+sessions AS (
+    SELECT s.*, coalesce(c.conflicts, 0) AS conflict_count, coalesce(c.conflicts, 0) >= p.conflicts_per_session AS spiking
+    FROM ended AS s
+    JOIN params AS p ON p.integration_id = s.integration_id
+    LEFT JOIN session_conflicts AS c ON c.session_id = s.session_id
 ),
 running AS (
     SELECT integration_id, ts, sum(count(*)) OVER w AS sessions, sum(count(*) FILTER (WHERE spiking)) OVER w AS spiking,

@@ -1,13 +1,17 @@
--- high_error_rate: many sessions end with errors. Over the sessions that ended within
--- `window_minutes` (at least `min_sessions`), holds when the share of sessions that reported errors
--- is at least `error_session_share` and they reported at least `errors_per_session` errors per
--- session. Only system, network and conflict errors count: authentication, rate_limit and
--- validation errors have rules of their own, which say more precisely what is wrong.
--- Window sums: running totals over sessions in the order they ended, ASOF joins at both ends.
+-- high_error_rate: many sessions end with errors. Over the last `last_sessions` finished sessions
+-- that ended within `window_minutes` (at least `min_sessions` of them), holds when the share that
+-- reported errors is at least `error_session_share` and they reported at least `errors_per_session`
+-- errors per session. Looking at the last few runs rather than a time window makes the rule react
+-- as fast on an hourly integration as on one syncing every few minutes. Only system, network and
+-- conflict errors count: authentication, rate_limit and validation errors have rules of their own,
+-- which say more precisely what is wrong.
+-- Sessions are numbered per integration in the order they ended, with running totals: ASOF lookups
+-- at the tick and the window's start, one equality lookup `last_sessions` runs back.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'error_session_share') AS error_session_share,
            max(value) FILTER (WHERE name = 'errors_per_session') AS errors_per_session,
+           max(value) FILTER (WHERE name = 'last_sessions') AS last_sessions,
            max(value) FILTER (WHERE name = 'min_sessions') AS min_sessions,
            max(value) FILTER (WHERE name = 'window_minutes') AS window_minutes,
            to_microseconds(CAST(max(value) FILTER (WHERE name = 'window_minutes') * 60e6 AS BIGINT)) AS win
@@ -30,26 +34,28 @@ session_errors AS (
     WHERE e.category IN ('system', 'network', 'conflict')
     GROUP BY e.session_id
 ),
-sessions AS (
-    SELECT s.*, coalesce(x.errors, 0) AS errors, x.last_category
-    FROM ended AS s LEFT JOIN session_errors AS x ON x.session_id = s.session_id
-),
 running AS (
-    SELECT integration_id, ts,
-           sum(count(*)) OVER w AS sessions,
-           sum(count(*) FILTER (WHERE errors > 0)) OVER w AS error_sessions,
-           sum(sum(errors)) OVER w AS errors
-    FROM sessions GROUP BY integration_id, ts
-    WINDOW w AS (PARTITION BY integration_id ORDER BY ts ROWS UNBOUNDED PRECEDING)
+    SELECT s.*, coalesce(x.errors, 0) AS errors, x.last_category,
+           row_number() OVER w AS seq,
+           sum((coalesce(x.errors, 0) > 0)::INTEGER) OVER w AS cum_error_sessions,
+           sum(coalesce(x.errors, 0)) OVER w AS cum_errors
+    FROM ended AS s LEFT JOIN session_errors AS x ON x.session_id = s.session_id
+    WINDOW w AS (PARTITION BY s.integration_id ORDER BY s.ts, s.session_id ROWS UNBOUNDED PRECEDING)
 ),
-counted AS (
-    SELECT g.*,
-           coalesce(rn.sessions, 0) - coalesce(ro.sessions, 0) AS sessions,
-           coalesce(rn.error_sessions, 0) - coalesce(ro.error_sessions, 0) AS error_sessions,
-           coalesce(rn.errors, 0) - coalesce(ro.errors, 0) AS errors
+latest AS (
+    SELECT g.*, rn.seq AS last_seq, rn.cum_error_sessions, rn.cum_errors,
+           greatest(coalesce(rn.seq, 0) - CAST(g.last_sessions AS BIGINT), coalesce(ro.seq, 0)) AS lower_seq
     FROM grid AS g
     ASOF LEFT JOIN running AS rn ON rn.integration_id = g.integration_id AND rn.ts <= g.tick
     ASOF LEFT JOIN running AS ro ON ro.integration_id = g.integration_id AND ro.ts <= g.since
+),
+counted AS (
+    SELECT l.*, l.last_seq - l.lower_seq AS sessions,
+           l.cum_error_sessions - coalesce(lo.cum_error_sessions, 0) AS error_sessions,
+           l.cum_errors - coalesce(lo.cum_errors, 0) AS errors
+    FROM latest AS l
+    LEFT JOIN running AS lo ON lo.integration_id = l.integration_id AND lo.seq = l.lower_seq
+    WHERE l.last_seq IS NOT NULL
 ),
 hits AS (
     SELECT *, error_sessions / sessions AS share
@@ -64,13 +70,14 @@ evidence AS (
            list(DISTINCT s.last_category) FILTER (WHERE s.last_category IS NOT NULL) AS categories,
            count(*) FILTER (WHERE s.status = 'failed') AS failed
     FROM hits AS h
-    JOIN sessions AS s ON s.integration_id = h.integration_id AND s.ts > h.since AND s.ts <= h.tick AND s.errors > 0
+    JOIN running AS s ON s.integration_id = h.integration_id AND s.seq > h.lower_seq AND s.seq <= h.last_seq
+        AND s.errors > 0
     GROUP BY h.integration_id, h.tick
 )
 SELECT h.integration_id, h.provider, h.tick, e.first_at AS started_at,
        h.share AS value, h.error_session_share AS threshold,
-       printf('%d of %d sessions that ended in the last %d min reported errors (%d errors, %d failed)',
-              h.error_sessions, h.sessions, h.window_minutes::BIGINT, h.errors, e.failed) AS summary,
+       printf('%d of the last %d finished sessions reported errors (%d errors, %d failed)',
+              h.error_sessions, h.sessions, h.errors, e.failed) AS summary,
        to_json({
            'session_ids': e.session_ids,
            'figures': {'sessions': h.sessions, 'sessions_with_errors': h.error_sessions, 'errors': h.errors,

@@ -1,10 +1,11 @@
 -- performance_degradation: sessions or API calls are much slower than usual. Holds when, within
 -- `window_minutes`, the mean API latency of sessions or the mean health-check latency (at least
--- `min_samples` of either) is `latency_ratio` times its baseline, or the anomaly detector flagged an
--- API or health-check latency spike scoring `anomaly_score` or more in an hour that ended in the window.
--- Baseline: the median of the integration's daily medians over the 7 days before the tick's day, so
--- it uses only the past and is not moved by the degradation itself. Latency facts land with every
--- ingest, so this fires within minutes; anomaly rows (hourly, complete hours) add evidence later.
+-- `min_samples` of either) is `latency_ratio` times its baseline: the median of the integration's
+-- daily medians over the 7 days before the tick's day, so it uses only the past and is not moved by
+-- the degradation itself. Latency facts land with every ingest, so this fires within minutes.
+-- Anomaly rows (latency and duration spikes, throughput drops scoring `anomaly_score` or more, of
+-- hours that were over by the tick) are cited as evidence, not used as a trigger: the detector
+-- scores hours late, and after an outage's 30 s timeouts its expectation needs hours to settle.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'latency_ratio') AS latency_ratio,
@@ -17,13 +18,16 @@ WITH params AS (
 bounds AS (SELECT min(tick) AS first_tick, max(tick) AS last_tick FROM _alert_ticks),
 grid AS (SELECT t.tick, p.*, t.tick - p.win AS since FROM _alert_ticks AS t CROSS JOIN params AS p),
 samples AS (
-    -- source 's': a session's mean API latency; source 'h': a health check's latency
-    SELECT m.integration_id, m.occurred_at AS ts, 's' AS source, m.session_id, m.api_latency_ms_avg AS latency
-    FROM marts.fct_session_metrics AS m
-    JOIN params AS p ON p.integration_id = m.integration_id
+    -- source 's': the mean API latency of a session that ended without failing (an outage's 30 s
+    -- connection timeouts are integration_down's business), at its end; source 'h': a health check
+    SELECT s.integration_id, s.ended_at AS ts, 's' AS source, s.session_id, avg(m.api_latency_ms_avg) AS latency
+    FROM marts.fct_sync_sessions AS s
+    JOIN params AS p ON p.integration_id = s.integration_id
     CROSS JOIN bounds AS b
-    WHERE m.api_latency_ms_avg IS NOT NULL
-      AND m.occurred_at >= date_trunc('day', b.first_tick - p.win) - INTERVAL 7 DAYS AND m.occurred_at <= b.last_tick
+    JOIN marts.fct_session_metrics AS m ON m.session_id = s.session_id AND m.occurred_at <= s.ended_at
+    WHERE s.status <> 'failed' AND m.api_latency_ms_avg IS NOT NULL
+      AND s.ended_at >= date_trunc('day', b.first_tick - p.win) - INTERVAL 7 DAYS AND s.ended_at <= b.last_tick
+    GROUP BY s.integration_id, s.ended_at, s.session_id
     UNION ALL
     SELECT c.integration_id, c.checked_at, 'h', NULL, c.latency_ms
     FROM marts.fct_health_checks AS c
@@ -71,51 +75,45 @@ ratios AS (
            max(baseline) FILTER (WHERE source = 'h') AS check_baseline
     FROM per_source GROUP BY integration_id, tick
 ),
+degraded AS (
+    SELECT *, greatest(session_ratio, check_ratio) AS ratio
+    FROM ratios
+    WHERE greatest(session_ratio, check_ratio) >= latency_ratio
+),
 anomalies AS (
-    -- latency and duration anomalies of hours that were over by the tick and ended within the window
-    SELECT r.integration_id, r.tick,
-           max(a.score) FILTER (WHERE a.metric IN ('api_latency_ms', 'health_check_latency_ms')
-                                 AND a.direction = 'spike') AS latency_score,
-           min(a.bucket_start) FILTER (WHERE a.metric IN ('api_latency_ms', 'health_check_latency_ms')
-                                        AND a.direction = 'spike') AS first_bucket,
+    -- anomalies of hours that were over by the tick and ended within the window
+    SELECT d.integration_id, d.tick,
            list({'metric': a.metric, 'bucket_start': a.bucket_start, 'value': round(a.value, 3),
                  'expected': round(a.expected, 3), 'score': round(a.score, 3), 'direction': a.direction}
                 ORDER BY a.bucket_start DESC, a.metric) AS rows
-    FROM ratios AS r
-    JOIN _alert_anomalies AS a ON a.integration_id = r.integration_id
-        AND a.bucket_start + INTERVAL 1 HOUR <= r.tick AND a.bucket_start + INTERVAL 1 HOUR > r.since
+    FROM degraded AS d
+    JOIN _alert_anomalies AS a ON a.integration_id = d.integration_id AND a.score >= d.anomaly_score
+        AND a.bucket_start + INTERVAL 1 HOUR <= d.tick AND a.bucket_start + INTERVAL 1 HOUR > d.since
         AND ((a.metric IN ('api_latency_ms', 'health_check_latency_ms', 'p95_duration_seconds') AND a.direction = 'spike')
              OR (a.metric = 'throughput_rps' AND a.direction = 'drop'))
-    GROUP BY r.integration_id, r.tick
+    GROUP BY d.integration_id, d.tick
 ),
 hits AS (
-    SELECT r.*, a.latency_score, a.first_bucket, a.rows AS anomaly_rows,
-           greatest(r.session_ratio, r.check_ratio) AS ratio
-    FROM ratios AS r
-    LEFT JOIN anomalies AS a ON a.integration_id = r.integration_id AND a.tick = r.tick
-    WHERE greatest(r.session_ratio, r.check_ratio) >= r.latency_ratio OR a.latency_score >= r.anomaly_score
+    SELECT d.*, a.rows AS anomaly_rows
+    FROM degraded AS d LEFT JOIN anomalies AS a ON a.integration_id = d.integration_id AND a.tick = d.tick
 ),
 evidence AS (
     SELECT h.integration_id, h.tick,
            min(s.ts) FILTER (WHERE s.latency >= h.latency_ratio * bl.baseline) AS first_at,
-           list(s.session_id ORDER BY s.ts DESC) FILTER (WHERE s.source = 's') AS session_ids
+           list(s.session_id ORDER BY s.ts DESC)
+               FILTER (WHERE s.source = 's' AND s.latency >= h.latency_ratio * bl.baseline) AS session_ids
     FROM hits AS h
     JOIN samples AS s ON s.integration_id = h.integration_id AND s.ts > h.since AND s.ts <= h.tick
     LEFT JOIN baselines AS bl ON bl.integration_id = s.integration_id AND bl.source = s.source
         AND bl.day = date_trunc('day', h.tick)
     GROUP BY h.integration_id, h.tick
 )
-SELECT h.integration_id, h.provider, h.tick,
-       coalesce(least(e.first_at, h.first_bucket), h.since) AS started_at,
-       CASE WHEN coalesce(h.ratio, 0) >= h.latency_ratio THEN h.ratio ELSE h.latency_score END AS value,
-       CASE WHEN coalesce(h.ratio, 0) >= h.latency_ratio THEN h.latency_ratio ELSE h.anomaly_score END AS threshold,
-       CASE WHEN coalesce(h.ratio, 0) >= h.latency_ratio
-           THEN printf('latency %.1fx its 7-day baseline in the last %d min (API calls %s, health checks %s)',
-                       h.ratio, h.window_minutes::BIGINT,
-                       coalesce(round(h.session_ratio, 1)::VARCHAR || 'x', 'n/a'),
-                       coalesce(round(h.check_ratio, 1)::VARCHAR || 'x', 'n/a'))
-           ELSE printf('latency anomaly scored %.2f in the last %d min', h.latency_score, h.window_minutes::BIGINT)
-       END AS summary,
+SELECT h.integration_id, h.provider, h.tick, coalesce(e.first_at, h.since) AS started_at,
+       h.ratio AS value, h.latency_ratio AS threshold,
+       printf('latency %.1fx its 7-day baseline in the last %d min (API calls %s, health checks %s)',
+              h.ratio, h.window_minutes::BIGINT,
+              coalesce(round(h.session_ratio, 1)::VARCHAR || 'x', 'n/a'),
+              coalesce(round(h.check_ratio, 1)::VARCHAR || 'x', 'n/a')) AS summary,
        to_json({
            'session_ids': coalesce(e.session_ids, []::VARCHAR[]),
            'figures': {'latency_ratio': round(h.ratio, 2), 'session_latency_ratio': round(h.session_ratio, 2),
