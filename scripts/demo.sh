@@ -31,7 +31,8 @@ if [ ! -e "$SYNCMON_HOME/warehouse/syncmon.duckdb" ] && [ -z "$(ls -A "$SYNCMON_
 fi
 
 echo "demo: live simulator → $SYNCMON_HOME/landing"
-"$BIN/syncmon" simulate --integrations "$INTEGRATIONS" --days 0 --seed 7 --live --interval 10 &  # same fleet as the history
+"$BIN/syncmon" simulate --integrations "$INTEGRATIONS" --days 0 --seed 7 --live --interval 10 \
+    --incidents-per-hour 6 &  # same fleet as the history; frequent incidents so alerts reach the outbox soon
 pids+=($!)
 
 echo "demo: Dagster UI on http://127.0.0.1:3000 (sensors and schedules are on; runs appear within a minute)"

@@ -6,6 +6,7 @@ import dagster as dg
 
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.alert_actions import ALERT_ACTION_JOBS
+from syncmon_pipeline.defs.alert_tick import alert_state
 from syncmon_pipeline.defs.alert_ui import firing_alert_checks
 from syncmon_pipeline.defs.alerts import alert_evaluation_job, alert_sensor, pipeline_failure_sensor
 from syncmon_pipeline.defs.analytics import (
@@ -44,6 +45,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             LANDING_FILES, raw_events, dbt_models, integration_health_overview, anomaly_scores, analyst_snapshot,
+            alert_state,
         ],  # fmt: skip
         asset_checks=[dbt_unit_tests, *firing_alert_checks],
         jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS],

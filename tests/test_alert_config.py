@@ -63,3 +63,12 @@ def test_bad_alerting_config_fails_at_load_naming_the_field(tmp_path, snippet, m
     with pytest.raises(ConfigError) as error:
         load(tmp_path, snippet)
     assert message in str(error.value)
+
+
+def test_the_readme_rule_table_shows_every_rule_with_its_defaults():
+    from syncmon_pipeline.alerts.catalog import RULE_CATALOG
+
+    text = README.read_text("utf-8")
+    for spec in RULE_CATALOG.values():
+        thresholds = ", ".join(f"`{k}` {v:g}" for k, v in spec.thresholds.items())
+        assert f"| `{spec.name}` | {spec.description} ({thresholds}) | {spec.severity} |" in text, spec.name

@@ -202,3 +202,21 @@ def test_management_jobs_take_config_from_the_launchpad(home):
         assert "no alert with id 'nope'" in str(unknown.failure_data_for_node("acknowledge_alert_op").error)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         assert con.execute("SELECT expired_at IS NOT NULL FROM alerts.silences").fetchall() == [(True,)]
+
+
+def test_backtest_from_the_cli_replays_without_sending(pipeline, capsys):
+    paths, _ = pipeline
+    outbox_before = sorted(paths.outbox.glob("*.eml"))
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        ledger_before = con.execute("SELECT count(*) FROM alerts.notifications").fetchone()[0]
+    report = cli_json(capsys, "alerts", "backtest", "--since", "2h", "--step", "5m", "--rule", "sync_failure",
+                      "--format", "json")  # fmt: skip
+    fired = [a for a in report["alerts"] if a["integration_id"] == FAILING]
+    assert fired and fired[0]["rule"] == "sync_failure" and fired[0]["notifications"] >= 1
+    assert report["rules"] == ["sync_failure"]
+    capsys.readouterr()
+    assert syncmon(["alerts", "backtest", "--since", "2h"]) == 0
+    assert FAILING in capsys.readouterr().out
+    assert sorted(paths.outbox.glob("*.eml")) == outbox_before
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM alerts.notifications").fetchone()[0] == ledger_before

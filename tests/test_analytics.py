@@ -38,6 +38,9 @@ def test_run_once_builds_the_marts_and_prints_the_health_table(pipeline):
     text = summary.render()
     assert "integration health:" in text and "status" in text
     assert summary.snapshot == str(paths.analytics_snapshot)
+    # dbt's parse cache outlives the per-invocation target folders, so the next run skips a full parse
+    assert (paths.home / "dbt_target" / "partial_parse.msgpack").exists()
+    assert not [p for p in (paths.home / "dbt_target").iterdir() if p.is_dir()]
 
 
 def test_snapshot_holds_every_mart_in_a_format_duckdb_1_4_reads(pipeline):

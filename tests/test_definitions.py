@@ -49,7 +49,9 @@ def test_dagster_yaml_limits_the_pool_to_one():
     import yaml
 
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "dagster.yaml").read_text())
-    assert config["concurrency"]["pools"] == {"granularity": "op", "default_limit": 1}
+    pools = config["concurrency"]["pools"]
+    assert (pools["granularity"], pools["default_limit"]) == ("op", 1)
+    assert pools["op_granularity_run_buffer"] >= 1  # the next run starts while the slot is taken
 
 
 def test_bad_config_fails_naming_the_field(tmp_path):
@@ -106,3 +108,11 @@ def test_the_code_location_loads_as_dagster_dev_loads_it(home):
         capture_output=True, text=True, timeout=300, cwd=repo,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def test_ingest_and_alert_runs_go_before_analytics_for_the_warehouse_slot():
+    from syncmon_pipeline.definitions import defs
+
+    priority = {name: int(defs.resolve_job_def(name).tags.get("dagster/priority", 0))
+                for name in ("ingest_job", "alert_evaluation_job", "analytics_job")}  # fmt: skip
+    assert priority["ingest_job"] > priority["analytics_job"] < priority["alert_evaluation_job"]

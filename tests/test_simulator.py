@@ -516,3 +516,13 @@ def test_cli_rejects_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         _cli().parse_args(["simulate", "--end", "yesterday"])
     assert "--end" in capsys.readouterr().err
+
+
+def test_live_incident_rate_is_configurable_so_the_demo_shows_alerts_soon(tmp_path):
+    def incidents(rate: float) -> int:
+        fake = FakeTime(END)
+        return live_loop(tmp_path / f"landing-{rate}", integrations=12, seed=7, interval_s=600, duration_s=3 * 3600,
+                         clock=fake.clock, sleep=fake.sleep, incidents_per_hour=rate).incidents  # fmt: skip
+
+    assert incidents(0.0) == 0
+    assert incidents(6.0) >= 5  # about 6 an hour over the fleet after a 10-minute warm-up

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from syncmon_pipeline.config import DataPaths, load_settings
+from syncmon_pipeline.defs.alert_tick import alert_state
 from syncmon_pipeline.defs.alert_ui import firing_alert_checks
 from syncmon_pipeline.defs.dbt import session_facts
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
@@ -95,12 +96,18 @@ def raw_events(context: dg.AssetExecutionContext, config: IngestConfig, warehous
     )
 
 
+# Ingest and alert runs go first, in the run queue and for the warehouse slot: an analytics run
+# started in between must not make a page wait for a full rebuild of the marts.
+URGENT_RUN_TAGS = {"dagster/priority": "10"}
+
 ingest_job = dg.define_asset_job(
     "ingest_job",
     # The alert job reports the `firing_alerts` checks itself; leaving them out saves a step per ingest.
-    selection=(dg.AssetSelection.assets(raw_events) | session_facts) - dg.AssetSelection.checks(*firing_alert_checks),
-    description="Ingest landing files, then refresh the session facts alerts read.",
+    selection=(dg.AssetSelection.assets(raw_events, alert_state) | session_facts)
+    - dg.AssetSelection.checks(*firing_alert_checks),
+    description="Ingest landing files, refresh the session facts, then evaluate alerts and send what is due.",
     executor_def=dg.in_process_executor,  # one process per run: a subprocess per step costs seconds of latency
+    tags=URGENT_RUN_TAGS,
 )
 
 

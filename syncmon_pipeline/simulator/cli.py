@@ -70,6 +70,8 @@ def register_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
                         help="end of the history, ISO 8601 (default: now, UTC, floored to the hour; naive = UTC)")
     parser.add_argument("--live", action="store_true", help="after the history, keep emitting in real time")
     parser.add_argument("--interval", type=_positive_float, default=5.0, help="live: seconds between files")
+    parser.add_argument("--incidents-per-hour", type=_non_negative_float, default=0.3,
+                        help="live: new incidents per hour over the whole fleet (default 0.3)")
     parser.add_argument("--duration", type=_non_negative_float, default=None,
                         help="live: stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--events-per-file", type=_positive_int, default=10_000,
@@ -113,7 +115,8 @@ def _simulate(args: argparse.Namespace, out: Path, truth: Path, end: datetime) -
         print(f"live: {args.integrations} integrations, a file every {args.interval:g}s into {out}"
               f"{'' if args.duration is not None else ' (Ctrl-C to stop)'}", flush=True)
         live = live_loop(out, integrations=args.integrations, seed=args.seed, interval_s=args.interval,
-                         duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine)
+                         duration_s=args.duration, compress=args.gzip, truth_path=truth, engine=engine,
+                         incidents_per_hour=args.incidents_per_hour)
         print(f"live: stopped after {live.ticks} ticks: {live.events:,} events in {live.files} files, "
               f"{live.incidents} incidents in truth")
     return 0

@@ -19,6 +19,7 @@ from .stream import Engine
 # A fresh live fleet starts this long before the first tick: its first file holds the last
 # quarter of an hour, with sessions in every stage, instead of minutes of silence.
 FRESH_BACKFILL_S = 900.0
+LIVE_INCIDENTS_PER_HOUR = 0.3  # over the whole fleet; the demo asks for more so alerts show soon
 
 
 def _utc_now() -> datetime:
@@ -46,6 +47,7 @@ def run_live(
     compress: bool = False,
     truth_path: Path | None = None,
     engine: Engine | None = None,
+    incidents_per_hour: float = LIVE_INCIDENTS_PER_HOUR,
 ) -> None:
     """Emit events in real time until `duration_s` has elapsed (forever when None) or Ctrl-C.
 
@@ -60,7 +62,8 @@ def run_live(
     history seamlessly: sessions in flight at its end finish live.
     """
     live_loop(out_dir, integrations=integrations, seed=seed, interval_s=interval_s, duration_s=duration_s,
-              clock=clock, sleep=sleep, compress=compress, truth_path=truth_path, engine=engine)
+              clock=clock, sleep=sleep, compress=compress, truth_path=truth_path, engine=engine,
+              incidents_per_hour=incidents_per_hour)
 
 
 def live_loop(
@@ -75,6 +78,7 @@ def live_loop(
     compress: bool = False,
     truth_path: Path | None = None,
     engine: Engine | None = None,
+    incidents_per_hour: float = LIVE_INCIDENTS_PER_HOUR,
 ) -> LiveSummary:
     """`run_live`, returning what it wrote."""
     if interval_s <= 0:
@@ -84,7 +88,7 @@ def live_loop(
     engine_is_fresh = engine is None
     if engine is None:  # a fresh fleet already running for a while, so the first file shows activity
         engine = Engine.create(integrations=integrations, seed=seed, start=to_epoch(began) - FRESH_BACKFILL_S)
-    engine.book.go_live(engine.position)
+    engine.book.go_live(engine.position, fleet_incidents_per_hour=incidents_per_hour)
     deadline = began + timedelta(seconds=duration_s) if duration_s is not None else None
     delivery = Delivery(child_rng(seed, "live-delivery"), late_rate=0.02, duplicate_rate=0.001, jitter_s=3.0,
                         max_delay_files=2)
