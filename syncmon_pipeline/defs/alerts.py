@@ -2,8 +2,9 @@
 
 The job has two ops in the warehouse pool: `evaluate_alerts_op` (rules → engine → alert state and
 queued notifications, plus the Dagster UI channel) and `deliver_notifications_op` (the ledger sends
-what is due: e-mail, webhooks). The sensor launches it when fresh facts land, when the engine has a
-time-based transition due, and at least every `alerting.evaluate_every_seconds`.
+what is due: e-mail, webhooks), both thin wrappers over `alert_tick`. The sensor launches it when
+facts or anomaly scores land that no ingest run evaluated (ingest runs end with `alerts/alert_state`),
+when the engine has a time-based transition due, and at least every `alerting.evaluate_every_seconds`.
 """
 
 import json
