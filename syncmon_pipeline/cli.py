@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from syncmon_pipeline.runner import run_once
-
 
 def _run_once_command(args: argparse.Namespace) -> int:
+    from syncmon_pipeline.runner import run_once  # loads the code location: only this command needs it
+
     summary = run_once()
     print(summary.render())
     return 0 if summary.success else 1
