@@ -29,6 +29,7 @@ import duckdb
 
 from syncmon_pipeline.redaction import redact
 from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
+from syncmon_pipeline.timestamps import to_utc_naive
 
 from .channels.message_json import message_from_json, message_to_json
 from .model import Notification
@@ -39,13 +40,6 @@ _SQL = "syncmon_pipeline.alerts.sql"
 _log = logging.getLogger(__name__)
 _UNKNOWN_ERROR = "the delivery run ended between sending and recording; not sent again (at most once)"
 _OUTCOMES = ("delivered", "retrying", "failed", "unknown", "skipped", "postponed")
-
-
-def _db_time(moment: datetime | None) -> datetime | None:
-    """Warehouse timestamps are naive UTC."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -97,7 +91,7 @@ def enqueue(con: duckdb.DuckDBPyConnection, notifications: Iterable[Notification
             "notification_id": n.notification_id, "channel": n.channel, "target": n.target,
             "transition": n.transition, "sequence": n.sequence, "integration_id": n.integration_id,
             "alert_ids": list(n.alert_ids), "fingerprints": list(n.fingerprints),
-            "message": message_to_json(n.message), "created_at": _db_time(n.created_at), "now": _db_time(now),
+            "message": message_to_json(n.message), "created_at": to_utc_naive(n.created_at), "now": to_utc_naive(now),
         }  # fmt: skip
         added += query_sql_file(con, _SQL, "enqueue_notification.sql", params)[0][0]
     return added
@@ -151,7 +145,7 @@ def _claim(con: duckdb.DuckDBPyConnection, n: _Due, started_at: datetime) -> int
         attempt = int(rows[0][0])
         run_sql_file(con, _SQL, "start_attempt.sql", {
             "notification_id": n.notification_id, "attempt": attempt, "channel": n.channel, "target": n.target,
-            "started_at": _db_time(started_at),
+            "started_at": to_utc_naive(started_at),
         })  # fmt: skip
         return attempt
 
@@ -172,10 +166,10 @@ def _finish(
             next_retry = finished_at + timedelta(seconds=backoff_seconds(attempt, delivery) if delay is None else delay)
     status = {"delivered": "delivered", "retry": "queued", "failed": "failed"}[outcome]
     params = {
-        "notification_id": n.notification_id, "attempt": attempt, "finished_at": _db_time(finished_at),
+        "notification_id": n.notification_id, "attempt": attempt, "finished_at": to_utc_naive(finished_at),
         "outcome": outcome, "http_status": result.http_status, "error": redact(error),  # last line of defence
-        "next_retry_at": _db_time(next_retry), "status": status,
-        "delivered_at": _db_time(finished_at) if outcome == "delivered" else None,
+        "next_retry_at": to_utc_naive(next_retry), "status": status,
+        "delivered_at": to_utc_naive(finished_at) if outcome == "delivered" else None,
     }  # fmt: skip
     _in_transaction(con, lambda: run_sql_file(con, _SQL, "finish_attempt.sql", params))
     return outcome, next_retry
@@ -206,7 +200,7 @@ def deliver_due(
         _log.warning("notification %s (%s) was interrupted mid-send in an earlier run: marked unknown",
                      notification_id, channel)  # fmt: skip
         report.count(channel, "unknown")
-    rows = query_sql_file(con, _SQL, "due_notifications.sql", {"now": _db_time(now)})
+    rows = query_sql_file(con, _SQL, "due_notifications.sql", {"now": to_utc_naive(now)})
     due = [_Due(row[0], row[1], row[2], row) for row in rows]
     down: dict[str, datetime | None] = {}  # transport key -> when its failed notification retries
     for index, item in enumerate(due):
@@ -218,7 +212,7 @@ def deliver_due(
         if key in down:
             if down[key] is not None:
                 run_sql_file(con, _SQL, "postpone_notification.sql",
-                             {"notification_id": item.notification_id, "next_attempt_at": _db_time(down[key])})  # fmt: skip
+                             {"notification_id": item.notification_id, "next_attempt_at": to_utc_naive(down[key])})  # fmt: skip
             report.count(item.channel, "postponed")
             continue
         attempt = _claim(con, item, at())

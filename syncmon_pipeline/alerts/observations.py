@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
+from syncmon_pipeline.timestamps import to_utc_naive
 
 from .catalog import RULE_CATALOG
 from .model import Observation
@@ -45,7 +46,7 @@ def observe(
     unknown = set(rules or ()) - set(RULE_CATALOG)
     if unknown:
         raise ValueError(f"unknown rule(s) {', '.join(sorted(unknown))}; rules are {', '.join(RULE_CATALOG)}")
-    instants = sorted({_naive_utc(t) for t in ticks})
+    instants = sorted({to_utc_naive(t) for t in ticks})
     if not instants or not names or not _has_marts(con):
         return []
     integrations = query_sql_file(con, RULES_PACKAGE, "integrations.sql")
@@ -128,11 +129,6 @@ def _evidence(text: str | None) -> dict[str, Any]:
     evidence["session_ids"] = list(seen)[:MAX_SESSION_IDS]
     evidence["session_count"] = len(seen)
     return evidence
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    """DuckDB TIMESTAMP columns hold naive UTC; a naive input is taken as UTC already."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

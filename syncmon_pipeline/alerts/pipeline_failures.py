@@ -12,9 +12,10 @@ from datetime import datetime
 import duckdb
 
 from syncmon_pipeline.redaction import redact
+from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 from .model import Observation
-from .store import ensure_tables, from_utc_naive, to_utc_naive
+from .store import ensure_tables
 
 PIPELINE_PROVIDER = "syncmon"
 MAX_MESSAGE_CHARS = 2000

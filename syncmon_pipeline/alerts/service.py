@@ -14,6 +14,8 @@ from datetime import datetime
 
 import duckdb
 
+from syncmon_pipeline.timestamps import to_utc_naive
+
 from . import engine, store
 from .model import Alert, Observation, Silence
 from .observations import observe
@@ -135,7 +137,7 @@ def list_silences(
     cursor = con.execute(
         "SELECT * FROM alerts.silences WHERE $all OR (expired_at IS NULL AND ends_at > $now)"
         " ORDER BY starts_at DESC",
-        {"all": include_expired, "now": store.to_utc_naive(now)},
+        {"all": include_expired, "now": to_utc_naive(now)},
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from syncmon_pipeline.sql_files import run_sql_file
+from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 from . import ledger
 from .engine_state import EngineState
@@ -33,17 +34,6 @@ ALERT_COLUMNS: tuple[str, ...] = (
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, _PACKAGE, "store_tables.sql")
     ledger.ensure_ledger(con)
-
-
-def to_utc_naive(moment: datetime | None) -> datetime | None:
-    """The warehouse keeps UTC as naive TIMESTAMP, like the marts."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def from_utc_naive(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def load_state(con: duckdb.DuckDBPyConnection) -> EngineState:

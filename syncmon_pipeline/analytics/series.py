@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import duckdb
 import pandas as pd
 
 from syncmon_pipeline.sql_files import load_statements
+from syncmon_pipeline.timestamps import to_utc_naive
 
 Interval = Literal["minute", "hour", "day"]
 INTERVALS: dict[str, timedelta] = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -26,13 +27,9 @@ class SeriesRequestError(ValueError):
     """A series that cannot be served as asked (unknown measure or interval, bad range, too many points)."""
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def point_count(start: datetime, end: datetime, interval: Interval) -> int:
     step = INTERVALS[interval]
-    return -(-(_utc_naive(end) - _utc_naive(start)) // step)
+    return -(-(to_utc_naive(end) - to_utc_naive(start)) // step)
 
 
 def measure_series(
@@ -62,7 +59,7 @@ def measure_series(
             f" {MAX_POINTS}; use a coarser interval or a shorter range"
         )
     (statement,) = load_statements(__package__, "measure_series.sql")
-    start_utc = _utc_naive(start)
+    start_utc = to_utc_naive(start)
     # The grid is whole buckets from start; the last one may reach past `end`.
     end_utc = start_utc + points * INTERVALS[interval]
     frame = con.execute(
