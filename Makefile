@@ -8,9 +8,17 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency clean
+.PHONY: install chromium demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency clean
 
-install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml chromium
+
+# Headless Chromium renders report PDFs and e-mail chart images, and the browser tests drive it:
+# Debian's package (playwright only drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { echo "installing Debian's chromium package"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
+	    echo "WARNING: could not install chromium (run: sudo apt-get install chromium); PDFs are skipped and the browser tests fail"; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

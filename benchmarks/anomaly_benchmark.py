@@ -87,7 +87,7 @@ def main() -> None:
                          end=datetime(2026, 11, 1, tzinfo=UTC), truth_path=truth_path)
         from syncmon_pipeline.runner import run_once
 
-        assert run_once().success
+        assert run_once(reports=False).success
         with duckdb.connect(str(home / "warehouse" / "syncmon.duckdb"), read_only=True) as con:
             hourly = con.execute(
                 "SELECT integration_id, bucket_start, duration_seconds_p95 AS p95_duration_seconds,"

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from syncmon_pipeline.alerts.settings import AlertingSettings
+from syncmon_pipeline.reports.settings import ReportSettings, RetentionSettings
 
 
 _CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
@@ -69,6 +70,8 @@ class Settings(_Section):
     ingest: IngestSettings = IngestSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
     alerting: AlertingSettings = AlertingSettings()
+    reports: ReportSettings = ReportSettings()
+    retention: RetentionSettings = RetentionSettings()
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
@@ -131,6 +134,14 @@ class DataPaths(BaseModel):
     @cached_property
     def reports(self) -> Path:
         return self.home / "reports"
+
+    @cached_property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @cached_property
+    def dashboard(self) -> Path:
+        return self.reports / "dashboard.html"
 
     @cached_property
     def outbox(self) -> Path:

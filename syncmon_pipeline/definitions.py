@@ -18,6 +18,9 @@ from syncmon_pipeline.defs.analytics import (
 from syncmon_pipeline.defs.dbt import dbt_models, dbt_unit_tests
 from syncmon_pipeline.defs.ingest import LANDING_FILES, ingest_job, landing_sensor, raw_events
 from syncmon_pipeline.defs.publish import analyst_snapshot_asset
+from syncmon_pipeline.defs.report_delivery import EMAIL_ASSETS, REPORT_JOBS, REPORT_SCHEDULES
+from syncmon_pipeline.defs.reports import REPORT_ASSETS, custom_report, dashboard
+from syncmon_pipeline.defs.retention import retention_job, retention_schedule
 from syncmon_pipeline.defs.resources import build_resources
 
 _settings = load_settings().analytics
@@ -45,12 +48,12 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             LANDING_FILES, raw_events, dbt_models, integration_health_overview, anomaly_scores, analyst_snapshot,
-            alert_state,
+            alert_state, *REPORT_ASSETS.values(), *EMAIL_ASSETS.values(), custom_report, dashboard,
         ],  # fmt: skip
         asset_checks=[dbt_unit_tests, *firing_alert_checks],
-        jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS],
+        jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS, *REPORT_JOBS.values(), retention_job],
         sensors=[landing_sensor, alert_sensor, pipeline_failure_sensor],
-        schedules=[analytics_schedule],
+        schedules=[analytics_schedule, *REPORT_SCHEDULES, retention_schedule],
         resources=build_resources(),
     ).map_asset_specs(func=_with_freshness)
 

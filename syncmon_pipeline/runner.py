@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 
 from syncmon_pipeline.analytics.overview import health_table, render_health_table
-from syncmon_pipeline.config import DataPaths
+from syncmon_pipeline.config import DataPaths, load_settings
 from syncmon_pipeline.definitions import defs
+from syncmon_pipeline.defs.reports import PARTITIONS, REPORT_ASSETS
 from syncmon_pipeline.ingest.landing import list_landing_files
+from syncmon_pipeline.reports.period import period_key_containing
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class RunOnceSummary:
     alerts_by_status: tuple[tuple[str, int], ...] = ()
     notifications_by_status: tuple[tuple[str, int], ...] = ()
     outbox: str | None = None
+    reports_success: bool = True
+    report_paths: tuple[str, ...] = ()
+    dashboard: str | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -59,6 +65,10 @@ class RunOnceSummary:
                 "  notifications: " + (", ".join(f"{n} {s}" for s, n in self.notifications_by_status) or "none"),
                 *([f"  outbox: {self.outbox}"] if self.outbox else []),
                 "",
+                f"reports {'written' if self.reports_success else 'FAILED'}: {len(self.report_paths)}",
+                *[f"  {path}" for path in self.report_paths],
+                *([f"  dashboard: {self.dashboard}"] if self.dashboard else []),
+                "",
                 "integration health:",
                 render_health_table(list(self.health_rows)) if self.health_rows else "  (no integrations yet)",
             ]
@@ -69,16 +79,55 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def run_once() -> RunOnceSummary:
-    """Materialise every asset once, evaluate alerts and deliver notifications, in process; summarise."""
+_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Partitioned and configured assets have runs of their own: the period reports below, the custom report
+# and the report e-mails (sent by the schedules, for complete periods only) are not part of the main run.
+_OWN_RUNS = ("reports",)
+
+
+def _main_selection(job: dg.JobDefinition) -> list[dg.AssetKey]:
+    return [key for key in job.asset_layer.executable_asset_keys if key.path[0] not in _OWN_RUNS]
+
+
+def _data_as_of(paths: DataPaths) -> datetime:
+    """The newest event in the analyst snapshot (now when there is none): run-once reports on its periods."""
+    if paths.analytics_snapshot.exists():
+        with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as con:
+            (latest,) = con.execute("SELECT max(last_event_at) FROM marts.fct_sync_sessions").fetchall()[0]
+        if latest is not None:
+            return latest.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+def _write_reports(instance: dg.DagsterInstance, now: datetime) -> tuple[bool, list[str]]:
+    """Every report type for the day, week and month that contain `now` (periods to date)."""
+    timezone = load_settings().reports.timezone
+    success, paths = True, []
+    for granularity in PARTITIONS:
+        job = defs.resolve_job_def(f"{granularity}_reports_job")
+        keys = [asset.key for (_, g), asset in REPORT_ASSETS.items() if g == granularity]
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=_QUIET, asset_selection=keys,
+            partition_key=period_key_containing(granularity, now, timezone),
+        )
+        success = success and result.success
+        for event in result.all_events:
+            if event.event_type_value == "ASSET_MATERIALIZATION":
+                entry = event.event_specific_data.materialization.metadata.get("path_html")  # type: ignore[union-attr]
+                if entry is not None:
+                    paths.append(str(entry.value))
+    return success, paths
+
+
+def run_once(*, reports: bool = True) -> RunOnceSummary:
+    """Materialise every asset once, evaluate alerts, deliver notifications and write the reports; summarise."""
     paths = DataPaths.from_env().ensure()
     job = defs.resolve_implicit_global_asset_job_def()
     with _instance() as instance:
         result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            instance=instance, raise_on_error=False, run_config=_QUIET, asset_selection=_main_selection(job),
         )
+        reports_success, report_paths = _write_reports(instance, _data_as_of(paths)) if reports else (True, [])
     ingest_events = [
         e
         for e in result.all_events
@@ -109,7 +158,7 @@ def run_once() -> RunOnceSummary:
         ).fetchall()[0][0]
         health_rows = tuple(health_table(con)) if has_health else ()
     return RunOnceSummary(
-        success=result.success and bool(ingest_events) and alerts_evaluated,
+        success=result.success and bool(ingest_events) and alerts_evaluated and reports_success,
         warehouse=str(paths.warehouse),
         files=row[0],
         lines_in=row[1],
@@ -125,4 +174,7 @@ def run_once() -> RunOnceSummary:
         alerts_by_status=alerts_by_status,
         notifications_by_status=notifications_by_status,
         outbox=str(paths.outbox) if paths.outbox.exists() else None,
+        reports_success=reports_success,
+        report_paths=tuple(report_paths),
+        dashboard=str(paths.dashboard) if paths.dashboard.exists() else None,
     )

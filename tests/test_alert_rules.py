@@ -338,7 +338,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Simulated:
                          truth_path=root / "truth.json")  # fmt: skip
         from syncmon_pipeline.runner import run_once
 
-        assert run_once().success
+        assert run_once(reports=False).success
     return Simulated(paths.warehouse, read_truth(root / "truth.json"))
 
 

@@ -50,7 +50,7 @@ def pipeline(tmp_path_factory):
         healthy_sessions(paths.landing, "clever-district-1", 3, now - timedelta(minutes=1))
         from syncmon_pipeline.runner import run_once
 
-        summary = run_once()
+        summary = run_once(reports=False)
         yield paths, summary
 
 

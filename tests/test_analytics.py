@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -41,6 +42,41 @@ def test_run_once_builds_the_marts_and_prints_the_health_table(pipeline):
     # dbt's parse cache outlives the per-invocation target folders, so the next run skips a full parse
     assert (paths.home / "dbt_target" / "partial_parse.msgpack").exists()
     assert not [p for p in (paths.home / "dbt_target").iterdir() if p.is_dir()]
+
+
+def test_run_once_writes_every_report_and_the_dashboard_and_prints_their_paths(pipeline):
+    paths, summary = pipeline
+    assert summary.reports_success
+    # 4 types for the day, week and month of the newest data (2026-11-19, the simulation ends at midnight)
+    expected = {
+        paths.reports / t / label / "report.html"
+        for t in ("performance", "data_quality", "usage", "compliance")
+        for label in ("daily-2026-11-19", "weekly-2026-11-16", "monthly-2026-11")
+    }
+    assert {Path(p) for p in summary.report_paths} == expected
+    assert all(p.exists() for p in expected)
+    assert summary.dashboard == str(paths.dashboard) and paths.dashboard.exists()
+    text = summary.render()
+    assert all(str(p) in text for p in expected) and f"dashboard: {paths.dashboard}" in text
+    weekly = json.loads((paths.reports / "usage" / "weekly-2026-11-16" / "report.json").read_text())
+    assert weekly["summary"][0]["value"] > 0  # sessions: the report reads the real snapshot
+
+
+def test_the_synthetic_snapshot_of_the_report_tests_has_the_real_snapshot_schema(pipeline, tmp_path):
+    """Report golden tests and the benchmark use a synthetic snapshot; it must not drift from the real one."""
+    from syncmon_pipeline.reports.synthetic import write_synthetic_snapshot
+
+    paths, _ = pipeline
+    synthetic = tmp_path / "synthetic.duckdb"
+    write_synthetic_snapshot(synthetic, integrations=2, days=1, sessions=10, end=END)
+    schema_sql = (
+        "SELECT table_schema || '.' || table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position)"
+        " FROM information_schema.columns WHERE table_schema IN ('marts', 'anomaly') GROUP BY 1 ORDER BY 1"
+    )
+    with duckdb.connect(str(paths.analytics_snapshot), read_only=True) as real:
+        expected = dict(real.execute(schema_sql).fetchall())
+    with duckdb.connect(str(synthetic), read_only=True) as fake:
+        assert dict(fake.execute(schema_sql).fetchall()) == expected
 
 
 def test_snapshot_holds_every_mart_in_a_format_duckdb_1_4_reads(pipeline):

@@ -72,14 +72,15 @@ def anomaly_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 analytics_selection = (
     analytics_models
-    | dg.AssetSelection.assets(integration_health_overview, anomaly_scores, "analyst_snapshot")
+    | dg.AssetSelection.assets(integration_health_overview, anomaly_scores, "analyst_snapshot", "dashboard")
     | dg.AssetSelection.checks(dbt_unit_tests)
 ) - dg.AssetSelection.checks(*firing_alert_checks)  # the alert job reports those
 
 analytics_job = dg.define_asset_job(
     "analytics_job",
     selection=analytics_selection,
-    description="Integration health, trends and entity marts, the fleet overview and the analyst snapshot.",
+    description="Integration health, trends and entity marts, the fleet overview, the analyst snapshot and the"
+    " dashboard page.",
     executor_def=dg.in_process_executor,  # every step is in the warehouse pool anyway: nothing runs in parallel
 )
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import duckdb
 
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
-PUBLISHED_SCHEMAS = ("marts", "anomaly")
-INTERNAL_TABLES = ("detector_state",)  # pipeline bookkeeping, not for analysts
+# alerts: the audit trail (alerts, acknowledgements, notifications); retention: what was archived.
+PUBLISHED_SCHEMAS = ("marts", "anomaly", "alerts", "retention")
+INTERNAL_TABLES = ("detector_state", "engine_state")  # pipeline bookkeeping, not for analysts
+PARQUET_SCHEMAS = ("marts", "anomaly")  # the analysts' tables, one Parquet file each (names are unique)
 
 
 @dataclass(frozen=True)
@@ -75,17 +77,17 @@ def publish_snapshot(
     finally:
         con.execute("DETACH snapshot")
     staging_exports.mkdir(parents=True)
-    for schema, table in tables:
+    for schema, table in (t for t in tables if t[0] in PARQUET_SCHEMAS):
         con.execute(
             f"COPY {_quoted(schema)}.{_quoted(table)} TO ? (FORMAT parquet)",
             [str(staging_exports / f"{table}.parquet")],
         )
     os.replace(staging_file, target)
-    _swap_directory(staging_exports, exports_dir)
+    swap_directory(staging_exports, exports_dir)
     return SnapshotReport(target, exports_dir, counts)
 
 
-def _swap_directory(new: Path, current: Path) -> None:
+def swap_directory(new: Path, current: Path) -> None:
     """Put `new` in place of `current`; readers see either the old or the new folder, never a half one."""
     retired = current.with_name(f".{current.name}.{uuid.uuid4().hex}.old")
     if current.exists():

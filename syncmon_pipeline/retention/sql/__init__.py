@@ -1,0 +1,1 @@
+"""SQL of data retention (loaded with syncmon_pipeline.sql_files)."""

@@ -1,0 +1,2 @@
+-- Every Parquet file the ledger accounts for.
+SELECT path FROM retention.archives;

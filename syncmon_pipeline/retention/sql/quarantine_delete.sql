@@ -1,0 +1,1 @@
+DELETE FROM raw.quarantine WHERE quarantined_at < $cutoff;

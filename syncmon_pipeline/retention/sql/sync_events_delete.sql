@@ -1,0 +1,1 @@
+DELETE FROM raw.sync_events WHERE occurred_at < $cutoff;
