@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install chromium demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency clean
+.PHONY: install chromium demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency benchmark-reports clean
 
 install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml chromium
 
@@ -54,6 +54,9 @@ benchmark-alerts: install
 
 benchmark-alert-latency: install
 	$(BIN)/python benchmarks/alert_latency_benchmark.py
+
+benchmark-reports: install
+	$(BIN)/python benchmarks/report_benchmark.py
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_models/target dbt_models/logs

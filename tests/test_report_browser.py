@@ -14,7 +14,6 @@ these tests fail, they do not skip.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +29,7 @@ from syncmon_pipeline.reports.build import ReportRequest
 from syncmon_pipeline.reports.formatting import format_value
 from syncmon_pipeline.reports.materialize import GeneratedReport, generate_dashboard, generate_report
 from syncmon_pipeline.reports.model import ReportData
+from syncmon_pipeline.reports.pdf import ChromiumMissing, find_chromium
 from syncmon_pipeline.reports.period import custom_period
 from syncmon_pipeline.reports.settings import ReportSettings
 
@@ -102,11 +102,12 @@ CHARTS_DRAWN_JS = """
 
 
 def chromium_program() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("headless Chromium is not installed, and the browser tests need it: apt-get install chromium"
-                    " (Debian/Ubuntu; CI installs it)", pytrace=False)
-    return found
+    """The system Chromium ($SYNCMON_CHROMIUM, else chromium on PATH): never one Playwright downloads."""
+    try:
+        return find_chromium()
+    except ChromiumMissing as exc:
+        pytest.fail(f"the browser tests need headless Chromium: apt-get install chromium (CI installs it). {exc}",
+                    pytrace=False)
 
 
 @dataclass(frozen=True)
@@ -207,30 +208,40 @@ def visits(site: Site, contexts: dict[int, BrowserContext]) -> Iterator[Any]:
     done: dict[tuple[str, int], Visit] = {}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def visit(name: str, width: int) -> Visit:
-        if (name, width) in done:
-            return done[(name, width)]
-        seen = Visit(name, width, site.url(name))
-        page = contexts[width].new_page()
-        page.on("request", lambda request: seen.requests.append(request.url))
-        page.on("console", lambda msg: seen.console_errors.append(f"{msg.text} ({msg.location})")
-                if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: seen.page_errors.append(str(exc)))
-        page.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+    def load(name: str) -> None:
+        """Open the page at every width at once (two renderers work in parallel), then look at each."""
+        opened = []
         try:
-            page.goto(seen.url, wait_until="load", timeout=30_000)
-            try:
-                page.wait_for_function(CHARTS_DRAWN_JS, timeout=20_000)
-                seen.charts_drawn = True
-            except Error:
-                seen.charts_drawn = False
-            seen.facts = page.evaluate(FACTS_JS)
-            seen.screenshot = SCREENSHOTS / f"{name}-{width}.png"
-            page.screenshot(path=str(seen.screenshot), full_page=True)
+            for width in WIDTHS:
+                seen = Visit(name, width, site.url(name))
+                page = contexts[width].new_page()
+                opened.append((seen, page))
+                page.on("request", lambda request, seen=seen: seen.requests.append(request.url))
+                page.on("console", lambda msg, seen=seen: seen.console_errors.append(f"{msg.text} ({msg.location})")
+                        if msg.type == "error" else None)
+                page.on("pageerror", lambda exc, seen=seen: seen.page_errors.append(str(exc)))
+                page.on("dialog", lambda dialog, seen=seen: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+                page.goto(seen.url, wait_until="commit", timeout=30_000)
+            for seen, page in opened:
+                page.wait_for_load_state("load", timeout=30_000)
+                try:
+                    page.wait_for_function(CHARTS_DRAWN_JS, timeout=20_000)
+                    seen.charts_drawn = True
+                except Error:
+                    seen.charts_drawn = False
+                seen.facts = page.evaluate(FACTS_JS)
+                seen.screenshot = SCREENSHOTS / f"{name}-{seen.width}.png"
+                seen.screenshot.unlink(missing_ok=True)  # not last run's
+                page.screenshot(path=str(seen.screenshot), full_page=True)
+                done[(name, seen.width)] = seen
         finally:
-            page.close()
-        done[(name, width)] = seen
-        return seen
+            for _, page in opened:
+                page.close()
+
+    def visit(name: str, width: int) -> Visit:
+        if (name, width) not in done:
+            load(name)
+        return done[(name, width)]
 
     yield visit
 
@@ -397,8 +408,8 @@ def test_dashboard_contents(site: Site, visits: Any) -> None:
     assert tables["table-integration_health"]["rows"] == site.health_rows == 8
     assert tables["table-firing_alerts"]["rows"] == site.alert_rows >= 1
     assert tables["table-entity_metrics"]["rows"] >= 1
-    drawn = {c["id"] for c in facts["charts"]}
+    charts = {c["id"] for c in facts["charts"]}  # drawn with data: test_every_chart_is_drawn_with_data
     assert {"chart-trend_sessions", "chart-trend_success", "chart-trend_records", "chart-entity_records",
-            "chart-health_status"} <= drawn
+            "chart-health_status"} <= charts
     for heading in ("Running now", "Firing alerts", "Integration health", "Trends (48 hours)", "Entity metrics"):
         assert heading in facts["text"]

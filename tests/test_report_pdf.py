@@ -6,6 +6,7 @@ not skip. The "no Chromium" tests hide it by pointing PATH at an empty folder.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def _assert_pdf(path: Path) -> None:
     assert body.startswith(b"%PDF-"), body[:20]
     assert len(body) > MIN_PDF_BYTES, f"{path} is only {len(body)} bytes"
     assert body.rstrip().endswith(b"%%EOF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", body))
+    assert pages >= 2, f"{path} has {pages} page(s): a whole report is longer than one"
 
 
 def test_render_pdf(report: GeneratedReport, chromium: str, tmp_path: Path) -> None:

@@ -112,3 +112,17 @@ def test_report_settings_have_safe_defaults():
     assert (defaults.reports.timezone, defaults.reports.send_at, defaults.reports.dashboard_refresh_seconds) == ("UTC", "07:00", 30)
     assert defaults.reports.recipients and defaults.reports.periods == ["daily", "weekly", "monthly"]
     assert (defaults.retention.raw_events_days, defaults.retention.reports_days) == (90, 90)
+
+
+def test_the_readme_reports_example_is_valid():
+    import re
+
+    import yaml
+
+    from syncmon_pipeline.config import Settings
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    block = re.search(r"```yaml\n(reports:\n.*?)```", text, re.S)
+    assert block, "the README shows a reports config example"
+    settings = Settings.model_validate(yaml.safe_load(block.group(1)))
+    assert settings.reports.timezone == "Europe/Amsterdam" and settings.retention.raw_events_days == 90

@@ -16,7 +16,7 @@ from .formatting import format_value
 from .model import Figure, Period, ReportData, Section
 from .queries import Queries
 from .recommendations import recommend
-from .scope import Scope, input_counts, prepare_scope
+from .scope import Scope, ScopedSnapshot
 
 REPORT_MODULES: dict[str, ModuleType] = {
     "performance": performance, "data_quality": data_quality, "usage": usage, "compliance": compliance,
@@ -52,8 +52,8 @@ class ReportRequest:
 
 def build_report(con: duckdb.DuckDBPyConnection, request: ReportRequest, *, generated_at: datetime) -> ReportData:
     keys = request.section_keys()
-    scope = Scope(request.period, request.integrations, request.entity_types, tuple(keys))
-    q = Queries(con, prepare_scope(con, scope))
+    snapshot = ScopedSnapshot(con, Scope(request.period, request.integrations, request.entity_types))
+    q = Queries(snapshot)
     catalog = section_catalog()
     sections = tuple(_prefixed(catalog[key](q), key) if request.report_type == CUSTOM else catalog[key](q) for key in keys)
     types = list(dict.fromkeys(key.split(".")[0] for key in keys))
@@ -74,7 +74,7 @@ def build_report(con: duckdb.DuckDBPyConnection, request: ReportRequest, *, gene
         highlights=_highlights(summary, sessions, q),
         sections=sections,
         recommendations=recommend(q, keys, sessions),
-        inputs=input_counts(con),
+        inputs=snapshot.input_counts(),
     )
 
 

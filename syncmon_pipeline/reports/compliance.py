@@ -62,6 +62,7 @@ def audit_trail(q: Queries) -> Section:
                 C("acknowledged_at", "Acknowledged", "datetime"), C("acknowledged_by", "By"),
                 C("resolved_at", "Resolved", "datetime"), C("resolved_by", "Resolved by"),
                 C("minutes_to_ack", "Minutes to ack", "number"), C("escalation_count", "Escalations", "int"),
+                C("summary", "Summary"),
             ], note="The 500 most recent."),
             table("notifications", "Notifications by channel and status", q.records("compliance_notifications"), [
                 C("channel", "Channel"), C("status", "Status"), C("notifications", "Notifications", "int"),

@@ -39,11 +39,18 @@ def errors(q: Queries) -> Section:
                   *split_series(q.records("quality_errors_trend"), "bucket", "category", "errors"),
                   y_title="errors", stacked=True),
         ),
-        tables=(table("errors_by_category", "Errors by category and severity", by_category, [
-            C("category", "Category"), C("severity", "Severity"), C("errors", "Errors", "int"),
-            C("sessions_affected", "Sessions", "int"), C("integrations", "Integrations", "int"),
-            C("retryable_share", "Retryable", "percent"), C("top_code", "Most frequent code"),
-        ]),),
+        tables=(
+            table("errors_by_category", "Errors by category and severity", by_category, [
+                C("category", "Category"), C("severity", "Severity"), C("errors", "Errors", "int"),
+                C("sessions_affected", "Sessions", "int"), C("integrations", "Integrations", "int"),
+                C("retryable_share", "Retryable", "percent"), C("top_code", "Most frequent code"),
+            ]),
+            table("top_errors", "Most frequent error codes", q.records("quality_top_errors"), [
+                C("error_code", "Code"), C("category", "Category"), C("severity", "Severity"),
+                C("errors", "Errors", "int"), C("integrations", "Integrations", "int"),
+                C("last_seen_at", "Last seen", "datetime"), C("latest_message", "Latest message (redacted at ingest)"),
+            ], note="The 25 most frequent."),
+        ),
     )
 
 

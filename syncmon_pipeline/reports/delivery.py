@@ -49,7 +49,7 @@ class ReportToSend:
 
     @property
     def failure_job(self) -> str:
-        """The "pipeline" whose failure alerts: pipeline:report_delivery:<type>-<period>, one alert per report."""
+        """The "pipeline" whose failure alerts: pipeline:report_delivery:<type>-<granularity>, one alert per report."""
         return f"report_delivery:{self.report_type}-{self.granularity}"
 
 
@@ -98,7 +98,8 @@ def deliver_report(
         smtp, config_error = None, f"SMTP settings: {exc}"
     mail_from = smtp.mail_from if smtp else (environ.get("SYNCMON_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM)
     attachments = report.attachments
-    outcomes = []
+    outcomes: list[DeliveryOutcome] = []
+    attempts_per_delivery = settings.delivery_attempts
     for recipient in recipients:
         delivery_id = delivery_id_for(report, recipient)
         existing = _existing(con, delivery_id)
@@ -123,13 +124,13 @@ def deliver_report(
         })
         attempt = existing[1] if existing else 0
         outcome, error = "retry", None
-        for round_ in range(settings.delivery_attempts):
+        for round_ in range(attempts_per_delivery):
             if round_:
                 sleep(settings.delivery_backoff_seconds * 2 ** (round_ - 1))
             attempt += 1
             started = clock()
-            if config_error:
-                outcome, error = "retry", config_error
+            if config_error:  # bad settings do not mend within a run; a later run tries again
+                outcome, error = "failed", config_error
             elif smtp is None:
                 try:
                     write_eml(message, outbox, f"report-{delivery_id}")
@@ -154,6 +155,7 @@ def deliver_report(
             f" {attempt} attempt(s): {error}",
         )
         outcomes.append(DeliveryOutcome(delivery_id, recipient, "failed", attempt, error))
+        attempts_per_delivery = 1  # the server is failing: the other recipients get one try, not the waits
     if outcomes and all(o.status in ("delivered", "already_delivered") for o in outcomes):
         close_failures(con, job_name=report.failure_job, succeeded_at=clock())
     return outcomes

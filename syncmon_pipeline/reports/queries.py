@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from .model import Chart, Column, Series, Table
-from .scope import rows
+from .scope import ScopedSnapshot
 
 
 class Queries:
-    def __init__(self, con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
-        self._con = con
-        self._params = params
+    def __init__(self, snapshot: ScopedSnapshot) -> None:
+        self._snapshot = snapshot
         self._cache: dict[str, list[dict[str, Any]]] = {}
 
     def records(self, name: str) -> list[dict[str, Any]]:
         if name not in self._cache:
-            result = rows(self._con, name, self._params)
-            columns = [d[0] for d in self._con.description or []]  # of the query just run
+            result = self._snapshot.rows(name)
+            columns = [d[0] for d in self._snapshot.con.description or []]  # of the query just run
             self._cache[name] = [dict(zip(columns, row)) for row in result]
         return self._cache[name]
 

@@ -1,31 +1,41 @@
-"""Cut the analyst snapshot to one report's period and filters, into temporary tables.
+"""Cut the analyst snapshot to one report's period and filters, into temporary tables, on first use.
 
-Every section query then reads `report_sessions`, `report_errors`, … instead of repeating the period
-and filter conditions. Temporary tables live in the connection, so a read-only snapshot is enough.
+Every section query reads `report_sessions`, `report_errors`, … instead of repeating the period and
+filter conditions. A table is created the first time a query names it (`sql/scope/<table>.sql`), so a
+report reads only the facts its sections need, and the tables it created are its inputs (lineage).
+Temporary tables live in the connection: a read-only snapshot is enough.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
+from syncmon_pipeline.sql_files import load_statements, query_sql_file, run_sql_file
 from syncmon_pipeline.timestamps import to_utc_naive
 
 from .model import Period
 
 _PACKAGE = "syncmon_pipeline.reports"
-# Audit tables that a young snapshot may not have yet: (schema, table, the file that cuts them).
-_AUDIT_SOURCES = (
-    ("alerts", "alerts", "audit_alerts.sql"),
-    ("alerts", "notifications", "audit_notifications.sql"),
-    ("retention", "archives", "audit_archives.sql"),
-    ("retention", "removed_reports", "audit_removed_reports.sql"),
-)
+_SCOPE_TABLE = re.compile(r"\breport_[a-z_]+\b")
+# Where each scope table comes from: the snapshot table (for lineage), and whether a young snapshot
+# may lack it (the audit tables appear with the first alert evaluation or retention run).
+SOURCES: dict[str, tuple[str, bool]] = {
+    "report_sessions": ("marts.fct_sync_sessions", False),
+    "report_errors": ("marts.fct_sync_errors", False),
+    "report_warnings": ("marts.fct_sync_warnings", False),
+    "report_conflicts": ("marts.fct_sync_conflicts", False),
+    "report_metrics": ("marts.fct_session_metrics", False),
+    "report_health_checks": ("marts.fct_health_checks", False),
+    "report_alerts": ("alerts.alerts", True),
+    "report_notifications": ("alerts.notifications", True),
+    "report_archives": ("retention.archives", True),
+    "report_removed_reports": ("retention.removed_reports", True),
+}
 
 
 @dataclass(frozen=True)
@@ -33,55 +43,62 @@ class Scope:
     period: Period
     integrations: tuple[str, ...] = ()  # empty: all
     entity_types: tuple[str, ...] = ()  # empty: all
-    sections: tuple[str, ...] = ()  # empty: the report type's own sections
-    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    @property
-    def start_utc(self) -> datetime:
-        return to_utc_naive(self.period.start)
+    def params(self) -> dict[str, Any]:
+        start, end = to_utc_naive(self.period.start), to_utc_naive(self.period.end)
+        assert start is not None and end is not None
+        return {
+            "start": start,
+            "end": end,
+            "mid": start + (end - start) / 2,
+            "tz": self.period.timezone,
+            "bucket": self.period.bucket,
+            "integrations": list(self.integrations),
+            "entity_types": list(self.entity_types),
+        }
 
-    @property
-    def end_utc(self) -> datetime:
-        return to_utc_naive(self.period.end)
 
-    @property
-    def mid_utc(self) -> datetime:
-        return self.start_utc + (self.end_utc - self.start_utc) / 2
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
     ).fetchall()[0][0])
 
 
-def prepare_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
-    """Create the report_* temporary tables; returns the parameters section queries bind."""
-    params = {
-        "start": scope.start_utc,
-        "end": scope.end_utc,
-        "mid": scope.mid_utc,
-        "tz": scope.period.timezone,
-        "bucket": scope.period.bucket,
-        "integrations": list(scope.integrations),
-        "entity_types": list(scope.entity_types),
-    }
-    run_sql_file(con, _PACKAGE, "sql/scope.sql", params)
-    for schema, table, file_name in _AUDIT_SOURCES:
-        if _table_exists(con, schema, table):
-            run_sql_file(con, _PACKAGE, f"sql/{file_name}", params)
-    run_sql_file(con, _PACKAGE, "sql/audit_empty.sql")
-    return params
+class ScopedSnapshot:
+    """A snapshot connection with one report's scope: runs section queries, creating what they read."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
+        self.con = con
+        self.params = scope.params()
+        self._created: dict[str, str] = {}  # scope table -> its source, in creation order
+
+    def _ensure(self, statements: tuple[str, ...], creating: str | None = None) -> None:
+        for name in sorted({n for s in statements for n in _SCOPE_TABLE.findall(s)} & SOURCES.keys() - {creating}):
+            if name in self._created:
+                continue
+            source, optional = SOURCES[name]
+            file_name = f"sql/scope/{name}.sql"
+            if optional and not _table_exists(self.con, source):
+                file_name = f"sql/scope/{name}.empty.sql"
+            else:
+                self._ensure(load_statements(_PACKAGE, file_name), creating=name)  # metrics read report_sessions
+            run_sql_file(self.con, _PACKAGE, file_name, self.params)
+            self._created[name] = source
+
+    def rows(self, name: str) -> list[tuple[Any, ...]]:
+        """The rows of `sql/<name>.sql`, binding the parameters it uses."""
+        self._ensure(load_statements(_PACKAGE, f"sql/{name}.sql"))
+        return query_sql_file(self.con, _PACKAGE, f"sql/{name}.sql", self.params)
+
+    def input_counts(self) -> dict[str, int]:
+        """Rows read from each snapshot table within the scope: the report's inputs."""
+        return {
+            source: self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]  # name from SOURCES only
+            for name, source in sorted(self._created.items(), key=lambda item: item[1])
+        }
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of `sql/<name>.sql`, binding the parameters it uses from `params`."""
+    """The rows of `sql/<name>.sql` for queries that need no scope (the dashboard)."""
     return query_sql_file(con, _PACKAGE, f"sql/{name}.sql", params)
-
-
-def input_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {source: count for source, count in rows(con, "input_counts", {})}
-
-
-def names_in(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(sorted(set(values or ())))

@@ -6,8 +6,9 @@
 --            most once per segment of the period so that one fingerprint never has two overlapping
 --            alerts; mostly resolved, a few still firing / acknowledged in the last hours (healthy and
 --            stale integrations only)
---   role     what the troubled integrations raise now: down_auth -> authentication_failure,
---            down_network -> integration_down plus an acknowledged sync_failure it inhibits,
+--   role     what the troubled integrations raise now: down_auth -> authentication_failure plus an
+--            acknowledged sync_failure, down_network -> integration_down plus an acknowledged
+--            sync_failure it inhibits,
 --            degraded -> sync_failure
 --   pipeline one open failure of analytics_job and its sync_failure alert on 'pipeline:analytics_job'
 -- Fingerprints and ids follow syncmon_pipeline.alerts.model (fingerprint_of with no labels, stable_id),
@@ -86,6 +87,7 @@ role_rows AS (
     FROM syn_integrations AS i
     JOIN (VALUES
         ('down_auth', 'authentication_failure', 'critical', 'firing', 0, NULL, NULL, NULL),
+        ('down_auth', 'sync_failure', 'error', 'acknowledged', 900, NULL, 4.0, 3.0),
         ('down_network', 'integration_down', 'critical', 'firing', 0, NULL, NULL, NULL),
         ('down_network', 'sync_failure', 'error', 'acknowledged', 600, 'integration_down', 4.0, 3.0),
         -- the integration's own threshold: two failures in a row
