@@ -75,6 +75,15 @@ class RunOnceSummary:
         )
 
 
+def _counts_by_status(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[tuple[str, int], ...]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchall()[0][0]
+    if not exists:
+        return ()
+    return tuple(con.execute(f"SELECT status, count(*) FROM {schema}.{table} GROUP BY 1 ORDER BY 1").fetchall())
+
+
 def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
@@ -106,8 +115,9 @@ def _write_reports(instance: dg.DagsterInstance, now: datetime) -> tuple[bool, l
     for granularity in PARTITIONS:
         job = defs.resolve_job_def(f"{granularity}_reports_job")
         keys = [asset.key for (_, g), asset in REPORT_ASSETS.items() if g == granularity]
+        no_images = {key.to_python_identifier(): {"config": {"email_images": False}} for key in keys}  # nothing is mailed
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=_QUIET, asset_selection=keys,
+            instance=instance, raise_on_error=False, run_config={**_QUIET, "ops": no_images}, asset_selection=keys,
             partition_key=period_key_containing(granularity, now, timezone),
         )
         success = success and result.success
@@ -127,7 +137,9 @@ def run_once(*, reports: bool = True) -> RunOnceSummary:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=_QUIET, asset_selection=_main_selection(job),
         )
-        reports_success, report_paths = _write_reports(instance, _data_as_of(paths)) if reports else (True, [])
+        # No snapshot (the run failed before publishing one): every report would fail the same way.
+        can_report = reports and paths.analytics_snapshot.exists()
+        reports_success, report_paths = _write_reports(instance, _data_as_of(paths)) if can_report else (not reports, [])
     ingest_events = [
         e
         for e in result.all_events
@@ -141,10 +153,9 @@ def run_once(*, reports: bool = True) -> RunOnceSummary:
         for e in result.all_events
     )
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        alerts_by_status = tuple(con.execute(
-            "SELECT status, count(*) FROM alerts.alerts GROUP BY 1 ORDER BY 1").fetchall())
-        notifications_by_status = tuple(con.execute(
-            "SELECT status, count(*) FROM alerts.notifications GROUP BY 1 ORDER BY 1").fetchall())
+        # A failed run may have stopped before the alert tables exist: report none rather than crash.
+        alerts_by_status = _counts_by_status(con, "alerts", "alerts")
+        notifications_by_status = _counts_by_status(con, "alerts", "notifications")
         row = con.execute(
             "SELECT count(*), coalesce(sum(lines_total), 0), coalesce(sum(lines_ok), 0),"
             " coalesce(sum(lines_quarantined), 0), coalesce(sum(lines_duplicate), 0),"

@@ -164,7 +164,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         (health_rows,) = con.execute("SELECT count(*) FROM marts.mart_integration_health").fetchone()
         (alert_rows,) = con.execute(
             "SELECT count(*) FROM alerts.alerts WHERE status IN ('firing', 'acknowledged')").fetchone()
-    pages = {name: generate(paths, name) for name in REPORT_TYPES}
+    pages = {name: generate(paths, name, granularity="weekly", key=WEEK) for name in REPORT_TYPES}
     whole_range = custom_period(SNAPSHOT_END - timedelta(days=11), SNAPSHOT_END + timedelta(hours=1), "UTC", "all")
     pages["custom"] = generate_report(
         paths, ReportRequest("custom", whole_range, integrations=(hostile_integration, *others),

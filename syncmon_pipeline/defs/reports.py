@@ -1,6 +1,6 @@
 """Report assets (four types × daily/weekly/monthly partitions, and a custom report) and the dashboard."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -87,9 +87,14 @@ def _generate(context: dg.AssetExecutionContext, request: ReportRequest, *, emai
     return report_result(context, report)
 
 
+class PeriodReportConfig(dg.Config):
+    email_images: bool = Field(
+        True, description="Render static chart images for the e-mail body (headless Chromium; reports.chart_images)."
+        " Only reports that are e-mailed (reports.types, reports.periods) get them.",
+    )
+
+
 def report_asset(report_type: str, granularity: str) -> dg.AssetsDefinition:
-    settings = load_settings().reports
-    sent = report_type in settings.types and granularity in settings.periods
 
     @dg.asset(
         key=report_key(report_type, granularity),
@@ -100,9 +105,11 @@ def report_asset(report_type: str, granularity: str) -> dg.AssetsDefinition:
         description=f"The {granularity} {report_type.replace('_', ' ')} report: HTML, one CSV per table, report.json"
         f" (and PDF) in $SYNCMON_HOME/reports/{report_type}/{granularity}-<period>/, read from the analyst snapshot.",
     )
-    def _report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        period = period_for_key(granularity, context.partition_key, load_settings().reports.timezone)
-        return _generate(context, ReportRequest(report_type, period), email_images=sent)
+    def _report(context: dg.AssetExecutionContext, config: PeriodReportConfig) -> dg.MaterializeResult:
+        settings = load_settings().reports
+        period = period_for_key(granularity, context.partition_key, settings.timezone)
+        sent = report_type in settings.types and granularity in settings.periods
+        return _generate(context, ReportRequest(report_type, period), email_images=config.email_images and sent)
 
     return _report
 
@@ -138,8 +145,6 @@ def _moment(text: str, default: datetime) -> datetime:
     " sections: " + ", ".join(section_catalog()) + ".",
 )
 def custom_report(context: dg.AssetExecutionContext, config: CustomReportConfig) -> dg.MaterializeResult:
-    from datetime import timedelta
-
     end = _moment(config.end, datetime.now(UTC))
     start = _moment(config.start, end - timedelta(days=7))
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import ModuleType
 
@@ -81,8 +81,6 @@ def build_report(con: duckdb.DuckDBPyConnection, request: ReportRequest, *, gene
 def _prefixed(section: Section, key: str) -> Section:
     """A custom report may mix types: its section keys keep their type so charts and tables stay unique."""
     prefix = key.split(".")[0]
-    from dataclasses import replace
-
     return replace(
         section, key=key.replace(".", "-"),
         charts=tuple(replace(c, key=f"{prefix}-{c.key}") for c in section.charts),

@@ -19,11 +19,18 @@ _LAYOUT = {
 }
 
 
+# Health statuses keep the page's colours in charts too (plotly's default palette would make "down" orange).
+STATUS_COLOURS = {"healthy": "#1a7f37", "degraded": "#9a6700", "stale": "#bc4c00", "down": "#cf222e", "unknown": "#8c959f"}
+
+
 def _trace(chart: Chart, index: int) -> dict[str, Any]:
     s = chart.series[index]
     x, y = list(s.x), [None if isinstance(v, float) and math.isnan(v) else v for v in s.y]
     if chart.kind == "pie":
-        return {"type": "pie", "labels": x, "values": y, "name": s.name, "hole": 0.35, "sort": False}
+        trace = {"type": "pie", "labels": x, "values": y, "name": s.name, "hole": 0.35, "sort": False}
+        if x and all(label in STATUS_COLOURS for label in x):
+            trace["marker"] = {"colors": [STATUS_COLOURS[label] for label in x]}
+        return trace
     if chart.kind == "bar":
         return {"type": "bar", "x": x, "y": y, "name": s.name}
     if chart.kind == "area":

@@ -5,7 +5,8 @@ holds (marts, anomaly, alerts, retention and main.snapshot_info), column for col
 `publish_snapshot` copies them, filled with internally consistent data generated in SQL
 (`sql/synthetic_*.sql`):
 
-- integrations `<provider>-<unit>-<n>` over the simulator's eight providers, with their entity types;
+- integrations `<provider>-<unit>-<n>` over the simulator's eight providers (spelled as the simulator and
+  the real snapshot spell them: `infinite-campus`), with their entity types;
 - sessions spread over `days` days before `end`, mostly completed, some failed / partially completed /
   completed with warnings / cancelled / timed out, a few still running in the last hour; their
   errors, warnings, conflicts, per-entity progress and one metrics report each;
@@ -16,9 +17,11 @@ holds (marts, anomaly, alerts, retention and main.snapshot_info), column for col
   failures, notifications (delivered / failed) with their delivery attempts, retention records.
 
 The same arguments give the same tables, row for row and in the same physical order: randomness is
-an integer hash of (seed, row key, salt) written in SQL, and every DOUBLE aggregate is computed
-from exact integer sums so that parallel aggregation cannot change its last bits. Timestamps are
-naive UTC like the warehouse.
+an integer hash of (seed, row key, salt) written in SQL (not DuckDB's hash(), which may change between
+releases), ids are md5-based, every DOUBLE aggregate is computed from exact integer sums so that
+parallel aggregation cannot change its last bits, and every table is inserted with an ORDER BY on a
+unique key. Seeds are taken modulo 2**32. Timestamps are naive UTC like the warehouse. The report
+golden files (tests/golden/reports) are made from this data: changing a draw changes them.
 
 `hostile=True` plants text that must be escaped by anything rendering the snapshot: an error message
 `<script>alert("x")</script> failed`, a status reason and an entity id starting with `=HYPERLINK(`,
@@ -38,19 +41,19 @@ from syncmon_pipeline.publish.snapshot import SNAPSHOT_STORAGE_VERSION
 from syncmon_pipeline.sql_files import run_sql_file
 from syncmon_pipeline.timestamps import to_utc_naive
 
-_PACKAGE = "syncmon_pipeline.reports"
+_PACKAGE = "syncmon_pipeline.reports.sql"
 _STEPS: tuple[str, ...] = (
-    "sql/synthetic_setup.sql",
-    "sql/synthetic_fleet.sql",
-    "sql/synthetic_sessions.sql",
-    "sql/synthetic_events.sql",
-    "sql/synthetic_session_facts.sql",
-    "sql/synthetic_health.sql",
-    "sql/synthetic_marts.sql",
-    "sql/synthetic_anomaly.sql",
-    "sql/synthetic_alerts.sql",
-    "sql/synthetic_retention.sql",
-    "sql/synthetic_finish.sql",
+    "synthetic_setup.sql",
+    "synthetic_fleet.sql",
+    "synthetic_sessions.sql",
+    "synthetic_events.sql",
+    "synthetic_session_facts.sql",
+    "synthetic_health.sql",
+    "synthetic_marts.sql",
+    "synthetic_anomaly.sql",
+    "synthetic_alerts.sql",
+    "synthetic_retention.sql",
+    "synthetic_finish.sql",
 )
 
 PROVIDERS: tuple[str, ...] = (

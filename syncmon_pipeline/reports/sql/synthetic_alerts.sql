@@ -169,8 +169,8 @@ INSERT INTO alerts.alerts BY NAME
 WITH fingerprinted AS (
     SELECT
         r.*,
-        substr(sha256('[' || to_json(r.alert_type)::VARCHAR || ',' || to_json(r.integration_id)::VARCHAR || ',[]]'), 1, 16)
-            AS fingerprint,
+        substr(sha256('[' || to_json(r.alert_type)::VARCHAR || ',' || to_json(r.integration_id)::VARCHAR || ',[]]'),
+               1, 16) AS fingerprint,
         $start::TIMESTAMP + syn_secs(r.started_s) AS started_at
     FROM syn_alert_rows AS r
 ),
@@ -201,13 +201,19 @@ summarised AS (
             WHEN 'sync_failure' THEN CASE WHEN source = 'pipeline'
                 THEN '1 failed run of analytics_job not yet followed by a successful one'
                 ELSE measured.value::BIGINT || ' of 4 finished sessions failed in the last 180 min' END
-            WHEN 'performance_degradation' THEN 'mean API latency ' || measured.value || 'x the 7-day baseline over the last 60 min'
-            WHEN 'high_error_rate' THEN round(measured.value * 100)::BIGINT || '% of the last finished sessions reported system, network or conflict errors'
-            WHEN 'integration_down' THEN 'the last ' || measured.value::BIGINT || ' health checks found the system unreachable'
-            WHEN 'data_quality_issue' THEN round(measured.value * 100, 1) || '% of the records processed in the last 120 min failed validation'
+            WHEN 'performance_degradation'
+                THEN 'mean API latency ' || measured.value || 'x the 7-day baseline over the last 60 min'
+            WHEN 'high_error_rate'
+                THEN round(measured.value * 100)::BIGINT
+                     || '% of the last finished sessions reported system, network or conflict errors'
+            WHEN 'integration_down'
+                THEN 'the last ' || measured.value::BIGINT || ' health checks found the system unreachable'
+            WHEN 'data_quality_issue'
+                THEN round(measured.value * 100, 1) || '% of the records processed in the last 120 min failed validation'
             WHEN 'conflict_spike' THEN measured.value::BIGINT || ' sessions with 5 or more conflicts in the last 120 min'
             WHEN 'resource_exhaustion' THEN measured.value::BIGINT || ' sessions at or above 95% CPU in the last 180 min'
-            WHEN 'authentication_failure' THEN measured.value::BIGINT || ' authentication failures in the last 60 min (credentials rejected)'
+            WHEN 'authentication_failure'
+                THEN measured.value::BIGINT || ' authentication failures in the last 60 min (credentials rejected)'
             WHEN 'rate_limit_exceeded' THEN measured.value::BIGINT || ' rate_limit errors in the last 60 min'
             ELSE measured.value::BIGINT || ' of the last 3 sessions timed out'
         END AS summary
@@ -218,7 +224,8 @@ evidenced AS (
         s.*,
         CASE
             WHEN s.source = 'pipeline' THEN json_object(
-                'failed_runs', (SELECT list(run_id ORDER BY failed_at DESC) FROM alerts.pipeline_failures WHERE resolved_at IS NULL),
+                'failed_runs', (SELECT list(run_id ORDER BY failed_at DESC) FROM alerts.pipeline_failures
+                                WHERE resolved_at IS NULL),
                 'figures', json_object('value', s.measured.value, 'threshold', s.measured.threshold))
             ELSE json_object(
                 'figures', json_object('value', s.measured.value, 'threshold', s.measured.threshold),
@@ -372,7 +379,8 @@ SELECT
               + CASE WHEN (h1 // 100) % 100 < 12 THEN INTERVAL 31 SECOND ELSE INTERVAL 0 SECOND END
               + to_milliseconds(300 + (h1 // 10000) % 1500) END AS delivered_at,
     CASE WHEN h1 % 100 >= 6 THEN NULL
-         WHEN channel = 'email' THEN 'SMTP 451 4.3.0 temporary failure from smtp.syncmon.example; gave up after 3 attempts'
+         WHEN channel = 'email'
+             THEN 'SMTP 451 4.3.0 temporary failure from smtp.syncmon.example; gave up after 3 attempts'
          ELSE 'HTTP 502 from webhook ops-webhook; gave up after 3 attempts' END AS last_error
 FROM syn_notifications
 ORDER BY created_at, notification_id;
@@ -406,6 +414,7 @@ SELECT
          WHEN channel = 'email' THEN 'SMTP 451 4.3.0 temporary failure from smtp.syncmon.example'
          ELSE 'HTTP 502 from webhook ops-webhook' END AS error,
     CASE WHEN NOT is_last
-         THEN started_at + INTERVAL 850 MILLISECOND + [INTERVAL 30 SECOND, INTERVAL 60 SECOND][attempt] END AS next_retry_at
+         THEN started_at + INTERVAL 850 MILLISECOND + [INTERVAL 30 SECOND, INTERVAL 60 SECOND][attempt]
+    END AS next_retry_at
 FROM timed
 ORDER BY started_at, notification_id, attempt;

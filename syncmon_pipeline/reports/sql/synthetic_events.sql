@@ -3,6 +3,50 @@
 -- Messages look like the simulator's after ingest redaction ([REDACTED], [REDACTED_EMAIL]).
 -- Event times of a session lie between its start and its end (or its last event while running).
 
+-- Error codes and message templates per category, as the simulator writes them and ingest redacts
+-- them. Placeholders: {url} {host} {page_size} {rate_limit} {entity_type} {eid} {other_eid} {field}
+-- {hex} {batch} and {n} (a number from n_low to n_high).
+CREATE TEMP TABLE syn_error_texts AS
+SELECT *, count(*) OVER (PARTITION BY category) AS variants
+FROM (VALUES
+    ('network', 0, 'ECONNRESET', 'GET {url}?limit={page_size} failed: connection reset by peer', 0, 0),
+    ('network', 1, 'ETIMEDOUT', 'read timeout after 30000 ms on {url}', 0, 0),
+    ('network', 2, 'ETIMEDOUT', 'HTTPSConnectionPool(host=''{host}'', port=443): Max retries exceeded with url: '
+                                || '{url}?api_key=[REDACTED] (connect timeout=30)', 0, 0),
+    ('network', 3, 'ENOTFOUND', 'could not connect to https://[REDACTED]@{host}/: Name or service not known', 0, 0),
+    ('network', 4, 'HTTP_502', '502 Bad Gateway from {host}', 0, 0),
+    ('network', 5, 'HTTP_503', '503 Service Unavailable from {host}: upstream maintenance', 0, 0),
+    ('authentication', 0, 'HTTP_401', '401 Unauthorized: access token expired (Authorization: [REDACTED]', 0, 0),
+    ('authentication', 1, 'invalid_grant', 'invalid_grant: refresh token revoked for client [REDACTED_EMAIL]', 0, 0),
+    ('authentication', 2, 'AUTH_FAILED',
+        'login failed for user=integration.user password=[REDACTED] invalid username or password', 0, 0),
+    ('authentication', 3, 'HTTP_403', '403 Forbidden: API key {hex}... lacks scope read:{entity_type}', 0, 0),
+    ('authentication', 4, 'invalid_token',
+        'token refresh failed: POST https://{host}/oauth/token with refresh_token=[REDACTED] returned 400', 0, 0),
+    ('rate_limit', 0, 'HTTP_429',
+        '429 Too Many Requests: limit of {rate_limit} calls/hour exceeded, retry after {n}s', 5, 120),
+    ('rate_limit', 1, 'RATE_LIMITED', '{host} throttled request to {url}?api_key=[REDACTED] (X-RateLimit-Remaining: 0)',
+        0, 0),
+    ('rate_limit', 2, 'CONCURRENCY_LIMIT', 'API concurrency limit reached: 10 concurrent requests allowed', 0, 0),
+    ('validation', 0, 'REQUIRED_FIELD', '{entity_type} {eid}: required field ''{field}'' is missing', 0, 0),
+    ('validation', 1, 'INVALID_DATE', '{entity_type} {eid}: value ''2026-13-0{n}'' for ''entry_date'' is not a valid date',
+        1, 9),
+    ('validation', 2, 'DUPLICATE_EMAIL', '{entity_type} {eid}: e-mail [REDACTED_EMAIL] already belongs to {other_eid}',
+        0, 0),
+    ('validation', 3, 'UNKNOWN_REFERENCE', '{entity_type} {eid}: reference to unknown school_id {n}', 100, 999),
+    ('validation', 4, 'INVALID_ENUM', '{entity_type} {eid}: grade_level ''KG{n}'' not in allowed values', 2, 4),
+    ('conflict', 0, 'VERSION_MISMATCH',
+        'target rejected update of {entity_type} {eid}: version mismatch (expected {n}, found a newer one)', 2, 40),
+    ('system', 0, 'HTTP_500', '500 Internal Server Error from {url}', 0, 0),
+    ('system', 1, 'OOM', 'java.lang.OutOfMemoryError: Java heap space', 0, 0),
+    ('system', 2, 'OOM_KILLED', 'worker process killed (OOMKilled, exit code 137)', 0, 0),
+    ('system', 3, 'DB_CONNECT', 'could not connect to staging database (dsn: host=10.0.4.12 port=5432 user=sync '
+                                || 'password=[REDACTED] FATAL: too many connections', 0, 0),
+    ('system', 4, 'TRANSFORM_ERROR', 'KeyError: ''{field}'' in transform step map_{entity_type}', 0, 0),
+    ('system', 5, 'SCHEMA_MISMATCH', 'mapping for field ''{field}'' missing in target schema v{n}', 8, 14),
+    ('system', 6, 'DISK_QUOTA', 'disk quota exceeded writing staging batch /var/lib/sync/tmp/batch-{batch}', 0, 0)
+) AS t(category, variant, code, template, n_low, n_high);
+
 -- Errors go to TEMP syn_errors first (with the session's idx for the session summary), then to the mart.
 CREATE TEMP TABLE syn_errors AS
 WITH exploded AS (
@@ -41,59 +85,26 @@ categorised AS (
         END AS offset_s
     FROM drawn
 ),
-worded AS (
-    SELECT
-        *,
-        api_base || '/' || entity_type AS url,
-        substr(entity_type, 1, 3) || '-' || (10000 + (h2 // 16) % 990000) AS eid,
-        ['state_id', 'entry_date', 'grade_level', 'email', 'section_id', 'course_code', 'employee_number',
-         'cost_center', 'birth_date', 'home_school_id'][1 + (h3 // 64) % 10] AS field,
-        (h3 // 1024) % 7 AS v
-    FROM categorised
-),
 coded AS (
     SELECT
-        *,
-        CASE category
-            WHEN 'network' THEN CASE v % 6
-                WHEN 0 THEN {'code': 'ECONNRESET', 'message': 'GET ' || url || '?limit=' || page_size || ' failed: connection reset by peer'}
-                WHEN 1 THEN {'code': 'ETIMEDOUT', 'message': 'read timeout after 30000 ms on ' || url}
-                WHEN 2 THEN {'code': 'ETIMEDOUT', 'message': 'HTTPSConnectionPool(host=''' || host || ''', port=443): Max retries exceeded with url: ' || url || '?api_key=[REDACTED] (connect timeout=30)'}
-                WHEN 3 THEN {'code': 'ENOTFOUND', 'message': 'could not connect to https://[REDACTED]@' || host || '/: Name or service not known'}
-                WHEN 4 THEN {'code': 'HTTP_502', 'message': '502 Bad Gateway from ' || host}
-                ELSE {'code': 'HTTP_503', 'message': '503 Service Unavailable from ' || host || ': upstream maintenance'}
-            END
-            WHEN 'authentication' THEN CASE v % 5
-                WHEN 0 THEN {'code': 'HTTP_401', 'message': '401 Unauthorized: access token expired (Authorization: [REDACTED]'}
-                WHEN 1 THEN {'code': 'invalid_grant', 'message': 'invalid_grant: refresh token revoked for client [REDACTED_EMAIL]'}
-                WHEN 2 THEN {'code': 'AUTH_FAILED', 'message': 'login failed for user=integration.user password=[REDACTED] invalid username or password'}
-                WHEN 3 THEN {'code': 'HTTP_403', 'message': '403 Forbidden: API key ' || printf('%08x', h1) || '... lacks scope read:' || entity_type}
-                ELSE {'code': 'invalid_token', 'message': 'token refresh failed: POST https://' || host || '/oauth/token with refresh_token=[REDACTED] returned 400'}
-            END
-            WHEN 'rate_limit' THEN CASE v % 3
-                WHEN 0 THEN {'code': 'HTTP_429', 'message': '429 Too Many Requests: limit of ' || rate_limit || ' calls/hour exceeded, retry after ' || (5 + h1 % 116) || 's'}
-                WHEN 1 THEN {'code': 'RATE_LIMITED', 'message': host || ' throttled request to ' || url || '?api_key=[REDACTED] (X-RateLimit-Remaining: 0)'}
-                ELSE {'code': 'CONCURRENCY_LIMIT', 'message': 'API concurrency limit reached: 10 concurrent requests allowed'}
-            END
-            WHEN 'validation' THEN CASE v % 5
-                WHEN 0 THEN {'code': 'REQUIRED_FIELD', 'message': entity_type || ' ' || eid || ': required field ''' || field || ''' is missing'}
-                WHEN 1 THEN {'code': 'INVALID_DATE', 'message': entity_type || ' ' || eid || ': value ''2026-13-0' || (1 + h1 % 9) || ''' for ''entry_date'' is not a valid date'}
-                WHEN 2 THEN {'code': 'DUPLICATE_EMAIL', 'message': entity_type || ' ' || eid || ': e-mail [REDACTED_EMAIL] already belongs to ' || substr(entity_type, 1, 3) || '-' || (10000 + h1 % 990000)}
-                WHEN 3 THEN {'code': 'UNKNOWN_REFERENCE', 'message': entity_type || ' ' || eid || ': reference to unknown school_id ' || (100 + h1 % 900)}
-                ELSE {'code': 'INVALID_ENUM', 'message': entity_type || ' ' || eid || ': grade_level ''KG' || (2 + h1 % 3) || ''' not in allowed values'}
-            END
-            WHEN 'conflict' THEN {'code': 'VERSION_MISMATCH', 'message': 'target rejected update of ' || entity_type || ' ' || eid || ': version mismatch (expected ' || (2 + h1 % 39) || ', found a newer one)'}
-            ELSE CASE v
-                WHEN 0 THEN {'code': 'HTTP_500', 'message': '500 Internal Server Error from ' || url}
-                WHEN 1 THEN {'code': 'OOM', 'message': 'java.lang.OutOfMemoryError: Java heap space'}
-                WHEN 2 THEN {'code': 'OOM_KILLED', 'message': 'worker process killed (OOMKilled, exit code 137)'}
-                WHEN 3 THEN {'code': 'DB_CONNECT', 'message': 'could not connect to staging database (dsn: host=10.0.4.12 port=5432 user=sync password=[REDACTED] FATAL: too many connections'}
-                WHEN 4 THEN {'code': 'TRANSFORM_ERROR', 'message': 'KeyError: ''' || field || ''' in transform step map_' || entity_type}
-                WHEN 5 THEN {'code': 'SCHEMA_MISMATCH', 'message': 'mapping for field ''' || field || ''' missing in target schema v' || (8 + h1 % 7)}
-                ELSE {'code': 'DISK_QUOTA', 'message': 'disk quota exceeded writing staging batch /var/lib/sync/tmp/batch-' || lpad((1 + h1 % 9999)::VARCHAR, 4, '0')}
-            END
-        END AS text
-    FROM worded
+        c.*,
+        t.code,
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(t.template,
+            '{url}', c.api_base || '/' || c.entity_type),
+            '{host}', c.host),
+            '{page_size}', c.page_size::VARCHAR),
+            '{rate_limit}', c.rate_limit::VARCHAR),
+            '{entity_type}', c.entity_type),
+            '{eid}', substr(c.entity_type, 1, 3) || '-' || (10000 + (c.h2 // 16) % 990000)),
+            '{other_eid}', substr(c.entity_type, 1, 3) || '-' || (10000 + c.h1 % 990000)),
+            '{field}', ['state_id', 'entry_date', 'grade_level', 'email', 'section_id', 'course_code',
+                        'employee_number', 'cost_center', 'birth_date', 'home_school_id'][1 + (c.h3 // 64) % 10]),
+            '{hex}', printf('%08x', c.h1)),
+            '{batch}', lpad((1 + c.h1 % 9999)::VARCHAR, 4, '0')),
+            '{n}', (t.n_low + c.h1 % (t.n_high - t.n_low + 1))::VARCHAR) AS message,
+        substr(c.entity_type, 1, 3) || '-' || (10000 + (c.h2 // 16) % 990000) AS eid
+    FROM categorised AS c
+    JOIN syn_error_texts AS t ON t.category = c.category AND t.variant = (c.h3 // 1024) % 7 % t.variants
 )
 SELECT
     idx,
@@ -105,8 +116,8 @@ SELECT
     category,
     CASE WHEN (status = 'failed' AND m = n_errors - 1) OR category = 'authentication' THEN 'high'
          ELSE ['low', 'medium', 'medium', 'high'][1 + h3 % 4] END AS severity,
-    text.code AS error_code,
-    text.message AS message,
+    code AS error_code,
+    message,
     entity_type,
     CASE WHEN category IN ('validation', 'conflict') THEN eid END AS entity_id,
     category IN ('network', 'rate_limit', 'system') AS is_retryable,
@@ -226,28 +237,28 @@ WHERE $hostile AND event_id = (
 );
 
 UPDATE marts.fct_sync_conflicts SET entity_id = '+1-555-0100'
-WHERE $hostile AND event_id = (SELECT event_id FROM marts.fct_sync_conflicts ORDER BY occurred_at DESC, event_id LIMIT 1);
+WHERE $hostile AND event_id = (
+    SELECT event_id FROM marts.fct_sync_conflicts ORDER BY occurred_at DESC, event_id LIMIT 1
+);
 
--- Final record counts per session and entity type (int_session_entity_progress), reported when the
--- session ended (or at its last event while running). Sessions that did no work report nothing.
+-- Final record counts per session and entity type (int_session_entity_progress): entity e of the
+-- integration's list. Every session that did work reports every entity type of its integration when
+-- it ended (or at its last event while running), so the report time is the session's last_event_at.
 CREATE TEMP TABLE syn_progress AS
 WITH exploded AS (
     SELECT
-        s.idx, s.j, s.status, s.records_planned, s.progress,
-        s.last_event_at AS reported_at,
-        i.weight_sum,
-        unnest(i.entity_types) AS entity_type,
+        s.idx, s.j, s.status, s.records_planned, s.progress, i.weight_sum,
         unnest(i.entity_weights) AS weight,
-        generate_subscripts(i.entity_types, 1) AS e
+        generate_subscripts(i.entity_weights, 1) AS e
     FROM syn_sessions AS s
-    JOIN (SELECT j, entity_types, entity_weights, list_sum(entity_weights) AS weight_sum FROM syn_integrations) AS i
+    JOIN (SELECT j, entity_weights, list_sum(entity_weights) AS weight_sum FROM syn_integrations) AS i
         ON i.j = s.j
     WHERE s.progress > 0
 ),
 processed AS (
     SELECT
         *,
-        -- one 32-bit draw split into four 8-bit fractions
+        -- one 32-bit draw split into 8-bit fractions
         syn_hash($seed, idx * 16 + e, 260) AS h,
         greatest(
             floor(records_planned * progress * weight / weight_sum
@@ -271,8 +282,10 @@ created AS (
     FROM failed
 ),
 updated AS (
-    SELECT *, floor((records_processed - records_failed - records_created) * (0.1 + 0.5 * ((h >> 24) & 255) / 256.0))::BIGINT
-        AS records_updated
+    SELECT
+        *,
+        floor((records_processed - records_failed - records_created) * (0.1 + 0.5 * ((h >> 24) & 255) / 256.0))::BIGINT
+            AS records_updated
     FROM created
 ),
 deleted AS (
@@ -281,7 +294,7 @@ deleted AS (
     FROM updated
 )
 SELECT
-    idx, j, entity_type, reported_at,
+    idx, j, e::INTEGER AS e,
     records_processed, records_created, records_updated, records_deleted,
     records_processed - records_failed - records_created - records_updated - records_deleted AS records_skipped,
     records_failed

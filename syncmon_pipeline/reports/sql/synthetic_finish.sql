@@ -13,6 +13,7 @@ DROP TABLE IF EXISTS syn_alert_rows;
 DROP TABLE IF EXISTS syn_scheduled;
 DROP TABLE IF EXISTS syn_totals;
 DROP TABLE IF EXISTS syn_errors;
+DROP TABLE IF EXISTS syn_error_texts;
 DROP TABLE IF EXISTS syn_progress;
 DROP TABLE IF EXISTS syn_sessions;
 DROP TABLE IF EXISTS syn_slots;

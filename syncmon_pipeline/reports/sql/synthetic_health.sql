@@ -257,7 +257,8 @@ rules AS (
             WHEN consecutive_failures >= 3
                 THEN {'status': 'down', 'reason': 'the last ' || consecutive_failures || ' sessions failed'}
             WHEN check_is_recent AND latest_checks_unreachable >= 2
-                THEN {'status': 'down', 'reason': 'the last ' || latest_checks_unreachable || ' health checks were unreachable'}
+                THEN {'status': 'down',
+                      'reason': 'the last ' || latest_checks_unreachable || ' health checks were unreachable'}
             WHEN auth_is_recent AND last_auth_status IN ('expired', 'invalid')
                 THEN {'status': 'down', 'reason': 'credentials ' || last_auth_status}
             WHEN is_overdue AND NOT latest_session_at_work

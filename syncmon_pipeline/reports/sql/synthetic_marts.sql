@@ -150,21 +150,38 @@ INSERT INTO marts.mart_sync_timeseries_daily BY NAME
 SELECT * FROM syn_timeseries('day') ORDER BY integration_id, bucket_start;
 
 INSERT INTO marts.mart_entity_metrics BY NAME
-WITH records AS (
+WITH reported AS (
+    -- every session that did work reported all entity types of its integration at its last event
+    SELECT j, max(last_event_at) AS last_reported_at FROM syn_sessions WHERE progress > 0 GROUP BY j
+),
+records AS (
     SELECT
         i.integration_id,
-        p.entity_type,
-        count(*) AS sessions_reporting,  -- one progress row per session and entity type
-        sum(records_processed)::BIGINT AS records_processed,
-        sum(records_created)::BIGINT AS records_created,
-        sum(records_updated)::BIGINT AS records_updated,
-        sum(records_deleted)::BIGINT AS records_deleted,
-        sum(records_skipped)::BIGINT AS records_skipped,
-        sum(records_failed)::BIGINT AS records_failed,
-        max(reported_at) AS last_reported_at
-    FROM syn_progress AS p
+        i.entity_types[p.e] AS entity_type,
+        p.sessions_reporting,
+        p.records_processed,
+        p.records_created,
+        p.records_updated,
+        p.records_deleted,
+        p.records_skipped,
+        p.records_failed,
+        r.last_reported_at
+    FROM (
+        SELECT
+            j,
+            e,
+            count(*) AS sessions_reporting,  -- one progress row per session and entity type
+            sum(records_processed)::BIGINT AS records_processed,
+            sum(records_created)::BIGINT AS records_created,
+            sum(records_updated)::BIGINT AS records_updated,
+            sum(records_deleted)::BIGINT AS records_deleted,
+            sum(records_skipped)::BIGINT AS records_skipped,
+            sum(records_failed)::BIGINT AS records_failed
+        FROM syn_progress
+        GROUP BY j, e
+    ) AS p
     JOIN syn_integrations AS i ON i.j = p.j
-    GROUP BY i.integration_id, p.entity_type
+    JOIN reported AS r ON r.j = p.j
 ),
 errors AS (
     SELECT integration_id, entity_type, count(*) AS errors,

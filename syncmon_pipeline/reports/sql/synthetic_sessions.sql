@@ -167,7 +167,8 @@ SELECT
     CASE f.status
         WHEN 'failed' THEN 1 + (f.h_counts // 8) % 4
         WHEN 'partially_completed' THEN 1 + (f.h_counts // 8) % 6
-        WHEN 'completed_with_warnings' THEN CASE WHEN (f.h_counts // 64) % 100 < 15 THEN 1 + (f.h_counts // 8) % 2 ELSE 0 END
+        WHEN 'completed_with_warnings'
+            THEN CASE WHEN (f.h_counts // 64) % 100 < 15 THEN 1 + (f.h_counts // 8) % 2 ELSE 0 END
         WHEN 'completed' THEN CASE WHEN (f.h_counts // 64) % 100 < 4 THEN 1 ELSE 0 END
         WHEN 'running' THEN CASE WHEN (f.h_counts // 64) % 100 < 5 THEN 1 ELSE 0 END
         ELSE 0
