@@ -36,6 +36,8 @@ echo "demo: live simulator → $SYNCMON_HOME/landing"
 pids+=($!)
 
 echo "demo: Dagster UI on http://127.0.0.1:3000 (sensors and schedules are on; runs appear within a minute)"
+echo "demo: dashboard → file://$SYNCMON_HOME/reports/dashboard.html (written by the first analytics run, within 5 minutes)"
+echo "demo: reports → in the UI, Assets → group reports → Materialize (pick a day, week or month)"
 "$BIN/dagster" dev -h 127.0.0.1 -p 3000 -w workspace.yaml &
 pids+=($!)
 

@@ -311,7 +311,8 @@ def test_hostile_text_is_shown_not_run(site: Site, visits: Any, name: str, width
     seen = visits(name, width)
     facts = seen.facts
     assert not seen.dialogs, f"a script from the data ran on {name}: {seen.dialogs}"
-    assert facts["scripts"] == 3, "only the page's own three scripts (plotly.js, chart specs, page script)"
+    # the page's own: packed plotly.js, chart specs, page script, and the plotly.js it unpacked and ran
+    assert facts["scripts"] == 4, "only the page's own four scripts"
     assert facts["images"] == 0 and facts["handlers"] == 0, "markup from the data became elements"
     for text in _hostile_strings(site.data(name)):
         assert text in facts["text"], f"{text!r} is not visible on {name}"
@@ -358,8 +359,8 @@ def test_sortable_table_sorts_numbers_both_ways(site: Site, contexts: dict[int, 
             if (rows.length < 3) continue;
             const heads = Array.from(table.tHead.rows[0].cells);
             for (let i = 0; i < heads.length; i++) {
-              if (!heads[i].classList.contains("num")) continue;
-              const v = rows.map((r) => r.cells[i].getAttribute("data-sort")).filter((s) => s !== "").map(parseFloat);
+              if (!heads[i].classList.contains("n")) continue;
+              const v = rows.map((r) => r.cells[i].getAttribute("data-n")).filter((s) => s !== "").map(parseFloat);
               const ascending = v.every((x, j) => j === 0 || v[j - 1] <= x);
               if (v.length >= 3 && !ascending) return {table: table.id, column: i + 1};
             }
@@ -371,7 +372,7 @@ def test_sortable_table_sorts_numbers_both_ways(site: Site, contexts: dict[int, 
         cells = f"#{target['table']} tbody tr td:nth-child({target['column']})"
 
         def column() -> list[float]:
-            found = page.eval_on_selector_all(cells, "cells => cells.map(c => c.getAttribute('data-sort'))")
+            found = page.eval_on_selector_all(cells, "cells => cells.map(c => c.getAttribute('data-n'))")
             values = [v for v in found if v != ""]
             assert found[: len(values)] == values, "cells without a value sort last"
             return [float(v) for v in values]

@@ -31,11 +31,14 @@ def format_value(value: Any, kind: str = "text") -> str:
 
 
 def sort_key(value: Any, kind: str) -> str:
-    """What the table's sort script compares: numbers as numbers, the rest as text."""
+    """What the table's sort script compares for numbers and times (text sorts by what it shows).
+
+    Six significant digits keep the order of any two figures a report shows apart, and the page small.
+    """
     if value is None:
         return ""
     if kind in ("int", "number", "percent", "seconds"):
-        return repr(float(value))
+        return f"{float(value):.6g}"
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.isoformat(timespec="seconds")
     return str(value)
