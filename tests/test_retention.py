@@ -179,6 +179,7 @@ def test_report_folders_go_when_their_period_ended_before_the_cutoff(home):
     no_json_new = report_folder(home, "usage", "2026-11", mtime=NOW - timedelta(days=1))
     broken_old = report_folder(home, "data_quality", "2026-06-01", body="{not json", mtime=ancient)
     naive_end = report_folder(home, "compliance", "2026-Q2", body=json.dumps({"period": {"end": "2026-06-30T00:00"}}))
+    old_custom = report_folder(home, "custom", "q2-review", end=NOW - timedelta(days=95), mtime=NOW)
     stranger = home.reports / "assets" / "old"  # not a report type: never a candidate, however old
     stranger.mkdir(parents=True)
     os.utime(stranger, (ancient.timestamp(), ancient.timestamp()))
@@ -188,7 +189,8 @@ def test_report_folders_go_when_their_period_ended_before_the_cutoff(home):
     report = retain(home)
 
     removed = {folder.path: folder.period_end_from for folder in report.reports_removed}
-    assert removed == {old_week: "report.json", no_json_old: "mtime", broken_old: "mtime", naive_end: "report.json"}
+    assert removed == {old_week: "report.json", no_json_old: "mtime", broken_old: "mtime", naive_end: "report.json",
+                       old_custom: "report.json"}
     assert not any(path.exists() for path in removed)
     assert this_week.exists() and no_json_new.exists() and stranger.exists() and home.dashboard.exists()
     assert sorted(p.name for p in (home.reports / "performance").iterdir()) == ["2026-W47"]  # nothing set aside
@@ -197,6 +199,7 @@ def test_report_folders_go_when_their_period_ended_before_the_cutoff(home):
     removed_at = naive(NOW)
     assert rows == sorted([
         (removed_at, "compliance", "2026-Q2", str(naive_end), datetime(2026, 6, 30)),
+        (removed_at, "custom", "q2-review", str(old_custom), naive(NOW - timedelta(days=95))),
         (removed_at, "data_quality", "2026-06-01", str(broken_old), naive(ancient)),
         (removed_at, "performance", "2026-W30", str(old_week), naive(NOW - timedelta(days=100))),
         (removed_at, "usage", "2026-07", str(no_json_old), naive(ancient)),

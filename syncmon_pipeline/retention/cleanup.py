@@ -36,6 +36,7 @@ from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 _SQL = "syncmon_pipeline.retention.sql"
 _STAMP = "%Y%m%dT%H%M%S%f"  # removal instants in set-aside folder names (microseconds: unique per run)
+REPORT_FOLDERS = (*REPORT_TYPES, "custom")  # reports/<type>/: the only folders retention may remove from
 _SET_ASIDE = re.compile(r"^\.(?P<label>.+)\.removing-(?P<stamp>\d{8}T\d{12})$")
 
 
@@ -276,7 +277,7 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
 
 def report_folders(reports_dir: Path) -> Iterator[ReportFolder]:
     """The `<type>/<period-label>/` folders under `reports_dir`; nothing else there is ever a candidate."""
-    for report_type in REPORT_TYPES:
+    for report_type in REPORT_FOLDERS:
         type_dir = reports_dir / report_type
         if not type_dir.is_dir() or type_dir.is_symlink():
             continue
@@ -326,7 +327,7 @@ def remove_report_folder(con: duckdb.DuckDBPyConnection, folder: ReportFolder, *
 def settle_interrupted_removals(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[str]:
     """Finish removals that were recorded; put back folders whose removal never committed."""
     notes = []
-    for report_type in REPORT_TYPES:
+    for report_type in REPORT_FOLDERS:
         type_dir = reports_dir / report_type
         if not type_dir.is_dir() or type_dir.is_symlink():
             continue
