@@ -26,7 +26,11 @@ class ReportSettings(_Section):
     periods: list[str] = Field(default_factory=lambda: list(PERIODS), description="Which periods are e-mailed.")
     types: list[str] = Field(default_factory=lambda: list(REPORT_TYPES), description="Which reports are e-mailed.")
     delivery_attempts: int = Field(3, ge=1, le=20, description="Sends per report e-mail before it counts as failed.")
-    delivery_backoff_seconds: float = Field(30, ge=0, le=3600, description="Wait before the first retry; doubles.")
+    delivery_backoff_seconds: float = Field(
+        10, ge=0, le=3600,
+        description="Wait before the first retry; doubles. The e-mail step holds the warehouse slot (its ledger) while"
+        " it waits, so ingest and alerts wait too: keep it short.",
+    )
     chart_images: bool = Field(True, description="Static chart images in e-mails (needs headless Chromium).")
     email_table_rows: int = Field(15, ge=1, le=500, description="Rows per table in the e-mail body.")
     dashboard_refresh_seconds: int = Field(30, ge=5, le=3600)
