@@ -15,6 +15,7 @@ from syncmon_pipeline.definitions import defs
 from syncmon_pipeline.defs.reports import PARTITIONS, REPORT_ASSETS
 from syncmon_pipeline.ingest.landing import list_landing_files
 from syncmon_pipeline.reports.period import period_key_containing
+from syncmon_pipeline.sql_files import table_exists
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,7 @@ class RunOnceSummary:
 
 
 def _counts_by_status(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[tuple[str, int], ...]:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, schema, table):
         return ()
     return tuple(con.execute(f"SELECT status, count(*) FROM {schema}.{table} GROUP BY 1 ORDER BY 1").fetchall())
 
@@ -163,11 +161,7 @@ def run_once(*, reports: bool = True) -> RunOnceSummary:
             " FROM raw.ingested_files WHERE ingest_run_id = ?",
             [run_id],
         ).fetchall()[0]
-        has_health = con.execute(
-            "SELECT count(*) FROM information_schema.tables"
-            " WHERE table_schema = 'marts' AND table_name = 'mart_integration_health'"
-        ).fetchall()[0][0]
-        health_rows = tuple(health_table(con)) if has_health else ()
+        health_rows = tuple(health_table(con)) if table_exists(con, "marts", "mart_integration_health") else ()
     return RunOnceSummary(
         success=result.success and bool(ingest_events) and alerts_evaluated and reports_success,
         warehouse=str(paths.warehouse),

@@ -43,3 +43,10 @@ def query_sql_file(
     (statement,) = load_statements(package, file_name)
     names = set(_PARAMETER.findall(statement))
     return con.execute(statement, {name: (params or {})[name] for name in names} if names else None).fetchall()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists (a young warehouse or snapshot may not have every table yet)."""
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchall()[0][0])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from syncmon_pipeline.analytics.overview import fleet_overview
+from syncmon_pipeline.sql_files import table_exists
 from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 from .model import Column as C
@@ -22,12 +23,6 @@ def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[di
     return [dict(zip(columns, r)) for r in found]
 
 
-def _has_alerts(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'alerts' AND table_name = 'alerts'"
-    ).fetchall()[0][0])
-
-
 def build_dashboard(con: duckdb.DuckDBPyConnection, *, generated_at: datetime) -> ReportData:
     overview = fleet_overview(con)
     as_of = overview.as_of or to_utc_naive(generated_at)
@@ -35,7 +30,7 @@ def build_dashboard(con: duckdb.DuckDBPyConnection, *, generated_at: datetime) -
     health = _records(con, "dashboard_health", params)
     trend = _records(con, "dashboard_trend", params)
     entities = _records(con, "dashboard_entities", params)
-    alerts = _records(con, "dashboard_alerts", params) if _has_alerts(con) else []
+    alerts = _records(con, "dashboard_alerts", params) if table_exists(con, "alerts", "alerts") else []
     statuses: dict[str, int] = {}
     for r in health:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1

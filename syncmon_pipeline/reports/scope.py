@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from syncmon_pipeline.sql_files import load_statements, query_sql_file, run_sql_file
+from syncmon_pipeline.sql_files import load_statements, query_sql_file, run_sql_file, table_exists
 from syncmon_pipeline.timestamps import to_utc_naive
 
 from .model import Period
@@ -57,13 +57,6 @@ class Scope:
         }
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchall()[0][0])
-
-
 class ScopedSnapshot:
     """A snapshot connection with one report's scope: runs section queries, creating what they read."""
 
@@ -78,7 +71,7 @@ class ScopedSnapshot:
                 continue
             source, optional = SOURCES[name]
             file_name = f"sql/scope/{name}.sql"
-            if optional and not _table_exists(self.con, source):
+            if optional and not table_exists(self.con, *source.split(".")):
                 file_name = f"sql/scope/{name}.empty.sql"
             else:
                 self._ensure(load_statements(_PACKAGE, file_name), creating=name)  # metrics read report_sessions
