@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install chromium demo test run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency benchmark-reports clean
+.PHONY: install chromium demo test test-fast test-nightly run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency benchmark-reports clean
 
 install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml chromium
 
@@ -39,6 +39,14 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The fast tier: everything but whole-pipeline runs and the browser (a developer's inner loop).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# Nightly-style: the generated-stream suite with many more examples.
+test-nightly: install
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest tests/test_contract_space.py tests/test_health_rules.py
 
 run-once: install
 	$(BIN)/syncmon run-once

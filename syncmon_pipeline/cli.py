@@ -8,6 +8,13 @@ from collections.abc import Sequence
 
 
 def _run_once_command(args: argparse.Namespace) -> int:
+    from syncmon_pipeline.dbt_project import DbtManifestError, ensure_manifest
+
+    try:
+        ensure_manifest()  # the code location cannot load without it
+    except DbtManifestError as error:
+        print(f"syncmon run-once: {error}", file=sys.stderr)
+        return 2
     from syncmon_pipeline.runner import run_once  # loads the code location: only this command needs it
 
     summary = run_once()

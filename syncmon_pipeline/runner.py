@@ -30,6 +30,7 @@ class RunOnceSummary:
     total_events: int
     total_quarantined: int
     landing_left: int
+    landing: str = ""
     health_rows: tuple[tuple, ...] = ()
     snapshot: str | None = None
     alerts_success: bool = True
@@ -44,11 +45,21 @@ class RunOnceSummary:
     def reconciled(self) -> bool:
         return self.lines_in == self.events_inserted + self.lines_quarantined + self.lines_duplicate
 
+    @property
+    def nothing_yet(self) -> bool:
+        """A fresh install: nothing was in the landing folder and the warehouse holds no events."""
+        return self.files == 0 and self.total_events == 0 and self.total_quarantined == 0
+
     def render(self) -> str:
         status = "succeeded" if self.success else "FAILED"
         return "\n".join(
             [
                 f"syncmon run-once {status}",
+                *(
+                    [f"  nothing to ingest yet: no event files in {self.landing or 'the landing folder'}"
+                     " (synchronizers write *.ndjson there; `syncmon simulate` writes sample events)"]
+                    if self.nothing_yet else []
+                ),
                 f"  files ingested      {self.files:>12,}",
                 f"  lines in            {self.lines_in:>12,}",
                 f"  events stored       {self.events_inserted:>12,}",
@@ -173,6 +184,7 @@ def run_once(*, reports: bool = True) -> RunOnceSummary:
         total_events=row[5],
         total_quarantined=row[6],
         landing_left=len(list_landing_files(paths.landing)),
+        landing=str(paths.landing),
         health_rows=health_rows,
         snapshot=str(paths.analytics_snapshot) if paths.analytics_snapshot.exists() else None,
         alerts_success=alerts_evaluated,

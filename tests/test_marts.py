@@ -90,19 +90,22 @@ def test_late_events_updated_sessions_built_by_the_first_run(warehouse):
         SELECT count(*) FILTER (WHERE NOT before.is_terminal AND after.is_terminal) AS finished_later,
                count(*) FILTER (WHERE before.last_ingested_at < after.last_ingested_at) AS touched_again
         FROM first_build.fct_sync_sessions AS before
-        JOIN marts.fct_sync_sessions AS after USING (session_id)
+        JOIN marts.fct_sync_sessions AS after USING (integration_id, session_id)
     """)
     assert changed["finished_later"] > 0
     assert changed["touched_again"] > changed["finished_later"]
 
 
-def test_one_session_row_per_distinct_session_id(warehouse):
+def test_one_session_row_per_distinct_session(warehouse):
+    """A session is (integration_id, session_id): session ids are unique per integration only."""
     (counts,) = rows(warehouse.paths, """
         SELECT (SELECT count(*) FROM marts.fct_sync_sessions) AS fct_rows,
-               (SELECT count(DISTINCT session_id) FROM marts.fct_sync_sessions) AS fct_sessions,
-               (SELECT count(DISTINCT session_id) FROM raw.sync_events WHERE session_id IS NOT NULL) AS raw_sessions,
-               (SELECT count(*) FROM (SELECT DISTINCT session_id FROM raw.sync_events WHERE session_id IS NOT NULL
-                                      EXCEPT SELECT session_id FROM marts.fct_sync_sessions)) AS missing
+               (SELECT count(DISTINCT (integration_id, session_id)) FROM marts.fct_sync_sessions) AS fct_sessions,
+               (SELECT count(DISTINCT (integration_id, session_id)) FROM raw.sync_events
+                WHERE session_id IS NOT NULL) AS raw_sessions,
+               (SELECT count(*) FROM (SELECT DISTINCT integration_id, session_id FROM raw.sync_events
+                                      WHERE session_id IS NOT NULL
+                                      EXCEPT SELECT integration_id, session_id FROM marts.fct_sync_sessions)) AS missing
     """)
     assert counts["fct_rows"] == counts["fct_sessions"] == counts["raw_sessions"] > 1000
     assert counts["missing"] == 0
@@ -112,15 +115,15 @@ def test_session_counts_match_the_raw_events(warehouse):
     """Final records = sum over entity types of the one load-stage report each; errors counted per session."""
     mismatches = scalar(warehouse.paths, """
         WITH raw_counts AS (
-            SELECT session_id,
+            SELECT integration_id, session_id,
                    sum(CAST(payload ->> '$.records_processed' AS BIGINT))
                        FILTER (WHERE event_type = 'session_progress' AND payload ->> '$.entity_type' IS NOT NULL)
                        AS records_processed,
                    count(*) FILTER (WHERE event_type = 'session_error') AS errors,
                    count(*) FILTER (WHERE event_type = 'session_conflict') AS conflicts
-            FROM raw.sync_events WHERE session_id IS NOT NULL GROUP BY session_id
+            FROM raw.sync_events WHERE session_id IS NOT NULL GROUP BY integration_id, session_id
         )
-        SELECT count(*) FROM raw_counts JOIN marts.fct_sync_sessions USING (session_id)
+        SELECT count(*) FROM raw_counts JOIN marts.fct_sync_sessions USING (integration_id, session_id)
         WHERE coalesce(raw_counts.records_processed, 0) <> fct_sync_sessions.records_processed
            OR raw_counts.errors <> fct_sync_sessions.error_count
            OR raw_counts.conflicts <> fct_sync_sessions.conflict_count
@@ -132,7 +135,8 @@ def test_retries_point_at_known_sessions(warehouse):
     (retries,) = rows(warehouse.paths, """
         SELECT count(*) AS retries, count(original.session_id) AS resolved
         FROM marts.fct_sync_sessions AS retry
-        LEFT JOIN marts.fct_sync_sessions AS original ON retry.retry_of = original.session_id
+        LEFT JOIN marts.fct_sync_sessions AS original
+            ON original.integration_id = retry.integration_id AND original.session_id = retry.retry_of
         WHERE retry.triggered_by = 'retry'
     """)
     assert retries["retries"] > 0 and retries["resolved"] == retries["retries"]

@@ -33,6 +33,8 @@ from syncmon_pipeline.reports.pdf import ChromiumMissing, find_chromium
 from syncmon_pipeline.reports.period import custom_period
 from syncmon_pipeline.reports.settings import ReportSettings
 
+pytestmark = pytest.mark.browser  # drives Debian's chromium
+
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",

@@ -17,6 +17,8 @@ from syncmon_pipeline.reports.materialize import GeneratedReport
 from syncmon_pipeline.reports.pdf import CANDIDATES, ChromiumMissing, find_chromium, render_pdf
 from syncmon_pipeline.reports.writer import write_report
 
+pytestmark = pytest.mark.browser  # drives Debian's chromium
+
 MIN_PDF_BYTES = 20_000
 
 

@@ -12,3 +12,16 @@ select *
 from {{ model }}
 where not coalesce(({{ expression }}), false)
 {% endtest %}
+
+{#-
+    Every row whose `columns` are all set matches a row of `to` on `fields` (same order): the
+    multi-column form of dbt's relationships test, e.g. (integration_id, session_id) of an error
+    against the sessions.
+-#}
+{% test relationships_combination(model, columns, to, fields) %}
+select {% for column in columns %}child.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+from {{ model }} as child
+left join {{ to }} as parent
+    on {% for column in columns %}child.{{ column }} = parent.{{ fields[loop.index0] }}{{ " and " if not loop.last }}{% endfor %}
+where {% for column in columns %}child.{{ column }} is not null and {% endfor %}parent.{{ fields[0] }} is null
+{% endtest %}

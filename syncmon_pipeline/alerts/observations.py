@@ -5,17 +5,25 @@
 the live evaluation (one tick) and a month-long backtest (thousands of ticks) run the same SQL, and
 per-provider and per-integration overrides are plain joins. Rules read the dbt marts and the anomaly
 scores; at a tick they use only facts whose event time is at or before it (no peeking ahead).
+
+Isolation: one integration's strange evidence never stops the others. A rule whose query fails is
+run again for each integration alone; the integrations it still fails for are skipped and reported
+as `RuleFailure`s (the caller records them and raises a pipeline alert), the rest are observed as
+usual. A row that cannot become an observation is skipped the same way, and a summary the SQL left
+empty (a figure was missing) is replaced by a plain sentence from the value and the threshold.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
+from syncmon_pipeline.redaction import redact
 from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
 from syncmon_pipeline.timestamps import to_utc_naive
 
@@ -25,6 +33,25 @@ from .settings import AlertingSettings
 
 RULES_PACKAGE = "syncmon_pipeline.alerts.rules"
 MAX_SESSION_IDS = 20  # evidence cites the most recent sessions; an alert is not an export
+MAX_ERROR_CHARS = 300  # a failure's reason is one readable line, not a stack trace
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that could not be evaluated for one integration (it was skipped for that integration)."""
+
+    rule: str
+    integration_id: str
+    error: str  # the exception's kind and first line, redacted
+
+    def describe(self) -> str:
+        return f"rule {self.rule} skipped for {self.integration_id}: {self.error}"
+
+
+@dataclass(frozen=True)
+class ObservationResult:
+    observations: list[Observation]
+    failures: list[RuleFailure]
 _REQUIRED_TABLES = (
     "fct_sync_sessions", "fct_sync_errors", "fct_health_checks", "fct_session_metrics",
 )  # fmt: skip
@@ -41,14 +68,26 @@ def observe(
 
     `rules` restricts the evaluation to some rules. Rules (or integrations of a rule) that the
     settings disable are not evaluated: the engine would ignore their observations anyway.
+    Rules that fail for an integration are skipped for it (see `observe_isolated` for the failures).
     """
+    return observe_isolated(con, ticks, settings, rules=rules).observations
+
+
+def observe_isolated(
+    con: duckdb.DuckDBPyConnection,
+    ticks: Sequence[datetime],
+    settings: AlertingSettings,
+    *,
+    rules: Collection[str] | None = None,
+) -> ObservationResult:
+    """`observe`, with the (rule, integration) pairs that could not be evaluated and why."""
     names = [name for name in RULE_CATALOG if rules is None or name in rules]
     unknown = set(rules or ()) - set(RULE_CATALOG)
     if unknown:
         raise ValueError(f"unknown rule(s) {', '.join(sorted(unknown))}; rules are {', '.join(RULE_CATALOG)}")
     instants = sorted({to_utc_naive(t) for t in ticks})
     if not instants or not names or not _has_marts(con):
-        return []
+        return ObservationResult([], [])
     integrations = query_sql_file(con, RULES_PACKAGE, "integrations.sql")
     params = _threshold_rows(settings, names, integrations)
     run_sql_file(con, RULES_PACKAGE, "setup.sql", {
@@ -61,14 +100,59 @@ def observe(
             run_sql_file(con, RULES_PACKAGE, "anomalies.sql")
         enabled = {r[0] for r in params}
         observations: list[Observation] = []
+        failures: list[RuleFailure] = []
         for name in names:
             if name in enabled:
-                rows = query_sql_file(con, RULES_PACKAGE, f"{name}.sql")
-                observations.extend(_with_streaks(name, rows, instants))
+                rows, failed = _rule_rows_isolated(con, name, sorted({r[1] for r in params if r[0] == name}))
+                found, unusable = _with_streaks(name, rows, instants)
+                observations.extend(found)
+                failures.extend([*failed, *unusable])
     finally:
         run_sql_file(con, RULES_PACKAGE, "teardown.sql")
     observations.sort(key=lambda o: (o.observed_at, o.rule, o.integration_id))
-    return observations
+    failures.sort(key=lambda f: (f.rule, f.integration_id))
+    return ObservationResult(observations, failures)
+
+
+def rule_rows(con: duckdb.DuckDBPyConnection, rule: str) -> list[tuple[Any, ...]]:
+    """A rule's rows over the temp tables in place (the rule's SQL file)."""
+    return query_sql_file(con, RULES_PACKAGE, f"{rule}.sql")
+
+
+def _error_text(error: BaseException) -> str:
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    return redact(f"{type(error).__name__}: {first_line}")[:MAX_ERROR_CHARS]
+
+
+def _rule_rows_isolated(
+    con: duckdb.DuckDBPyConnection, rule: str, integrations: Sequence[str]
+) -> tuple[list[tuple[Any, ...]], list[RuleFailure]]:
+    """The rule's rows for every integration; when the set-based query fails, one query per integration."""
+    try:
+        return rule_rows(con, rule), []
+    except Exception as error:  # noqa: BLE001 - any failure of one rule must not stop the others
+        whole_error = error
+    rows: list[tuple[Any, ...]] = []
+    failures: list[RuleFailure] = []
+    con.execute("CREATE OR REPLACE TEMP TABLE _alert_params_all AS SELECT * FROM _alert_params")
+    try:
+        for integration_id in integrations:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _alert_params AS SELECT * FROM _alert_params_all"
+                " WHERE rule = $rule AND integration_id = $integration",
+                {"rule": rule, "integration": integration_id},
+            )
+            try:
+                rows.extend(rule_rows(con, rule))
+            except Exception as error:  # noqa: BLE001
+                failures.append(RuleFailure(rule, integration_id, _error_text(error)))
+    finally:
+        con.execute("CREATE OR REPLACE TEMP TABLE _alert_params AS SELECT * FROM _alert_params_all")
+        con.execute("DROP TABLE IF EXISTS _alert_params_all")
+    if not failures and not rows and integrations:
+        # It failed as a whole but for no single integration: say so rather than lose the error.
+        failures = [RuleFailure(rule, "*", _error_text(whole_error))]
+    return rows, failures
 
 
 def _threshold_rows(
@@ -87,39 +171,65 @@ def _threshold_rows(
     return rows
 
 
-def _with_streaks(rule: str, rows: Sequence[tuple[Any, ...]], ticks: Sequence[datetime]) -> list[Observation]:
+def _with_streaks(
+    rule: str, rows: Sequence[tuple[Any, ...]], ticks: Sequence[datetime]
+) -> tuple[list[Observation], list[RuleFailure]]:
     """Observations from a rule's rows; started_at is the first evidence of the current streak.
 
     A streak is a run of consecutive ticks at which the condition held for the integration, so an
     alert that keeps holding keeps the start it had when it first showed, while the window slides.
+    A row that cannot be read is skipped, with its integration reported as a failure.
     """
     position = {tick: i for i, tick in enumerate(ticks)}
     observations = []
+    failures: dict[str, RuleFailure] = {}
     streaks: dict[str, tuple[int, datetime]] = {}  # integration -> (tick position, streak start)
-    for integration_id, provider, tick, started_at, value, threshold, summary, evidence in sorted(
-        rows, key=lambda r: (r[2], r[0])
-    ):
-        at = position[tick]
-        first = started_at or tick
-        previous = streaks.get(integration_id)
-        if previous is not None and previous[0] == at - 1:
-            first = min(first, previous[1])
-        streaks[integration_id] = (at, first)
-        observations.append(
-            Observation(
-                rule=rule,
-                alert_type=rule,
-                integration_id=integration_id,
-                provider=provider,
-                observed_at=tick.replace(tzinfo=UTC),
-                started_at=first.replace(tzinfo=UTC),
-                value=None if value is None else float(value),
-                threshold=None if threshold is None else float(threshold),
-                summary=summary,
-                evidence=_evidence(evidence),
-            )
-        )
-    return observations
+    for row in sorted(rows, key=lambda r: (r[2], str(r[0]))):
+        integration_id = str(row[0])
+        try:
+            observation = _observation(rule, row, position, streaks)
+        except Exception as error:  # noqa: BLE001 - one unreadable row must not hide the others
+            failures.setdefault(integration_id, RuleFailure(rule, integration_id, _error_text(error)))
+            continue
+        observations.append(observation)
+    return observations, list(failures.values())
+
+
+def _observation(
+    rule: str, row: tuple[Any, ...], position: dict[datetime, int], streaks: dict[str, tuple[int, datetime]]
+) -> Observation:
+    integration_id, provider, tick, started_at, value, threshold, summary, evidence = row
+    at = position[tick]
+    first = started_at or tick
+    previous = streaks.get(integration_id)
+    if previous is not None and previous[0] == at - 1:
+        first = min(first, previous[1])
+    streaks[integration_id] = (at, first)
+    value = None if value is None else float(value)
+    threshold = None if threshold is None else float(threshold)
+    return Observation(
+        rule=rule,
+        alert_type=rule,
+        integration_id=integration_id,
+        provider=provider or "",
+        observed_at=tick.replace(tzinfo=UTC),
+        started_at=first.replace(tzinfo=UTC),
+        value=value,
+        threshold=threshold,
+        summary=summary if summary and str(summary).strip() else fallback_summary(rule, value, threshold),
+        evidence=_evidence(evidence),
+    )
+
+
+def fallback_summary(rule: str, value: float | None, threshold: float | None) -> str:
+    """A readable summary when the rule's own sentence could not be formed (a figure it quotes is missing)."""
+    description = RULE_CATALOG[rule].description if rule in RULE_CATALOG else rule.replace("_", " ")
+    figures = f" (value {_figure(value)}, threshold {_figure(threshold)})"
+    return f"{description.rstrip('.')}{figures}"
+
+
+def _figure(number: float | None) -> str:
+    return "n/a" if number is None else f"{number:g}"
 
 
 def _evidence(text: str | None) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 The run-failure sensor hands the failed run to the alert job, which records it here; the failure stays
 open, and its alert firing, until a later run of the same job succeeds. The "integration" is
 `pipeline:<job name>` and the provider `syncmon`, so routing can be overridden per provider.
+
+An alert rule that cannot be evaluated for an integration is a pipeline failure too (job
+`alert_rule:<rule>`, one open row per skipped integration): it fires `sync_failure` for
+`pipeline:alert_rule:<rule>` until the rule evaluates for every integration again.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ from datetime import datetime
 
 import duckdb
 
+from collections.abc import Sequence
+
 from syncmon_pipeline.redaction import redact
 from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 from .model import Observation
+from .observations import RuleFailure
 from .store import ensure_tables
 
 PIPELINE_PROVIDER = "syncmon"
@@ -49,6 +56,34 @@ def open_failure_jobs(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()]
 
 
+RULE_JOB_PREFIX = "alert_rule:"
+
+
+def record_rule_failures(
+    con: duckdb.DuckDBPyConnection, failures: Sequence[RuleFailure], *, rules: Sequence[str], now: datetime
+) -> None:
+    """Open a failure per newly skipped (rule, integration); close those of `rules` that evaluated again."""
+    ensure_tables(con)
+    failing = {(f"{RULE_JOB_PREFIX}{f.rule}", f.integration_id): f for f in failures}
+    open_rows = con.execute(
+        "SELECT run_id, job_name FROM alerts.pipeline_failures WHERE resolved_at IS NULL AND job_name LIKE $prefix",
+        {"prefix": f"{RULE_JOB_PREFIX}%"},
+    ).fetchall()
+    still_open = set()
+    for run_id, job_name in open_rows:
+        integration_id = run_id.split("|", 1)[1].rsplit("|", 1)[0]  # job|integration|first failure
+        if (job_name, integration_id) in failing:
+            still_open.add((job_name, integration_id))
+        elif job_name.removeprefix(RULE_JOB_PREFIX) in rules:
+            con.execute("UPDATE alerts.pipeline_failures SET resolved_at = ? WHERE run_id = ?", [to_utc_naive(now), run_id])
+    for (job_name, integration_id), failure in failing.items():
+        if (job_name, integration_id) not in still_open:
+            record_failure(
+                con, run_id=f"{job_name}|{integration_id}|{to_utc_naive(now).isoformat()}", job_name=job_name,
+                failed_at=now, message=failure.describe(),
+            )  # fmt: skip
+
+
 def failure_observations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Observation]:
     """One observation per job with open failures (evidence: the failed run ids and the last error)."""
     ensure_tables(con)
@@ -69,9 +104,17 @@ def failure_observations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[
             started_at=from_utc_naive(first),
             value=float(count),
             threshold=1.0,
-            summary=f"{count} failed run(s) of {job} since {from_utc_naive(first):%Y-%m-%d %H:%M} UTC",
+            summary=_summary(job, count, from_utc_naive(first), message),
             labels={"job": job},
             evidence={"run_ids": list(run_ids), "last_error": message},
         )
         for job, first, count, run_ids, message in rows
     ]
+
+
+def _summary(job: str, count: int, first: datetime, message: str) -> str:
+    if job.startswith(RULE_JOB_PREFIX):
+        rule = job.removeprefix(RULE_JOB_PREFIX)
+        return (f"alert rule {rule} could not be evaluated for {count} integration(s) since {first:%Y-%m-%d %H:%M} UTC"
+                f" and skips them (latest: {message})")
+    return f"{count} failed run(s) of {job} since {first:%Y-%m-%d %H:%M} UTC"

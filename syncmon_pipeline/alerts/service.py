@@ -17,9 +17,10 @@ import duckdb
 from syncmon_pipeline.timestamps import to_utc_naive
 
 from . import engine, store
+from .catalog import RULE_CATALOG
 from .model import Alert, Observation, Silence
-from .observations import observe
-from .pipeline_failures import failure_observations
+from .observations import RuleFailure, observe_isolated
+from .pipeline_failures import failure_observations, record_rule_failures
 from .settings import AlertingSettings
 
 
@@ -32,6 +33,7 @@ class EvaluationSummary:
     active: tuple[Alert, ...]  # pending, firing and acknowledged alerts after this evaluation
     changed: tuple[Alert, ...]
     held_back: Mapping[str, int] = field(default_factory=dict)
+    rule_failures: tuple[RuleFailure, ...] = ()  # (rule, integration) pairs skipped at this evaluation
 
     def firing(self) -> tuple[Alert, ...]:
         return tuple(a for a in self.active if a.status in ("firing", "acknowledged"))
@@ -55,9 +57,15 @@ def evaluate_alerts(
     settings: AlertingSettings,
     extra_observations: Sequence[Observation] = (),
 ) -> EvaluationSummary:
-    """Observe every rule at `now`, run the engine, and record alerts and notifications."""
+    """Observe every rule at `now`, run the engine, and record alerts and notifications.
+
+    A rule that fails for an integration is skipped for it and recorded as a pipeline failure (its
+    `sync_failure` alert is part of this same evaluation); every other rule and integration proceeds.
+    """
     state = store.load_state(con)
-    observations = [*observe(con, [now], settings), *failure_observations(con, now), *extra_observations]
+    observed = observe_isolated(con, [now], settings)
+    record_rule_failures(con, observed.failures, rules=list(RULE_CATALOG), now=now)
+    observations = [*observed.observations, *failure_observations(con, now), *extra_observations]
     result = engine.evaluate(state, observations, now, settings)
     queued = _record(con, result, now)
     return EvaluationSummary(
@@ -68,6 +76,7 @@ def evaluate_alerts(
         active=_active(result.state),
         changed=tuple(result.changed),
         held_back=dict(getattr(result, "held_back", {}) or {}),
+        rule_failures=tuple(observed.failures),
     )
 
 

@@ -47,7 +47,7 @@ def _close_fixed_pipeline_failures(context: dg.OpExecutionContext, con) -> None:
 
 def evaluate_now(
     context: dg.OpExecutionContext, warehouse: WarehouseResource, config: EvaluateAlertsConfig
-) -> tuple[str, dict[str, int]]:
+) -> tuple[str, dict]:
     """Evaluate and record; report firing alerts on the UI's `firing_alerts` checks. Returns the engine's
     next wake-up (ISO 8601, or "") and figures for the run's metadata."""
     settings = load_settings().alerting
@@ -72,10 +72,16 @@ def evaluate_now(
         context.log.info(f"alert {alert.alert_id} {alert.alert_type} {alert.integration_id}: {alert.status}")
     if summary.held_back:
         context.log.warning(f"rate limit held back notifications: {dict(summary.held_back)}")
+    for failure in summary.rule_failures:  # redacted, one line each; the rest of the fleet was evaluated
+        context.log.warning(failure.describe())
     figures = {
         "observations": summary.observations, "firing": len(firing),
         "pending": sum(1 for a in summary.active if a.status == "pending"),
         "notifications_queued": summary.notifications_queued,
+        "rule_failures": len(summary.rule_failures),
+        **({"skipped_rules": dg.MetadataValue.json([
+            {"rule": f.rule, "integration_id": f.integration_id, "error": f.error} for f in summary.rule_failures
+        ])} if summary.rule_failures else {}),
     }  # fmt: skip
     return (summary.next_wakeup.isoformat() if summary.next_wakeup else ""), figures
 

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.resources import data_paths
-from syncmon_pipeline.reports.build import CUSTOM, ReportRequest, section_catalog
+from syncmon_pipeline.reports.build import CUSTOM, ReportRequest, section_catalog, skipped_parts
 from syncmon_pipeline.reports.materialize import (
     GeneratedReport,
     SnapshotMissing,
@@ -61,6 +61,9 @@ def report_result(context: dg.AssetExecutionContext, report: GeneratedReport) ->
     )
     if files.pdf_problem:
         context.log.warning(files.pdf_problem)
+    skipped = skipped_parts(report.data)
+    for part in skipped:  # what could not be computed was left out; the rest of the report is complete
+        context.log.warning(f"{report.data.title} {report.data.period.label}: skipped {part}")
     metadata: dict[str, object] = {
         "report": dg.MetadataValue.url(files.html.as_uri()),
         "folder": dg.MetadataValue.path(str(files.folder)),
@@ -70,6 +73,8 @@ def report_result(context: dg.AssetExecutionContext, report: GeneratedReport) ->
         "html_bytes": files.html_bytes,
         "seconds": round(report.seconds, 2),
         "recommendations": len(report.data.recommendations),
+        "skipped_parts": len(skipped),
+        **({"skipped": dg.MetadataValue.json(skipped)} if skipped else {}),
         **headline_metadata(report),
         **_lineage(context, report),
     }

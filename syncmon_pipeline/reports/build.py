@@ -13,9 +13,9 @@ from syncmon_pipeline.timestamps import from_utc_naive
 
 from . import compliance, data_quality, performance, usage
 from .formatting import format_value
-from .model import Figure, Period, ReportData, Section
+from .model import Figure, Period, Recommendation, ReportData, Section
 from .queries import Queries
-from .recommendations import recommend
+from .recommendations import SKIPPED, recommend
 from .scope import Scope, ScopedSnapshot
 
 REPORT_MODULES: dict[str, ModuleType] = {
@@ -55,7 +55,9 @@ def build_report(con: duckdb.DuckDBPyConnection, request: ReportRequest, *, gene
     snapshot = ScopedSnapshot(con, Scope(request.period, request.integrations, request.entity_types))
     q = Queries(snapshot)
     catalog = section_catalog()
-    sections = tuple(_prefixed(catalog[key](q), key) if request.report_type == CUSTOM else catalog[key](q) for key in keys)
+    built = [_section_or_note(key, catalog[key], q) for key in keys]
+    sections = tuple(_prefixed(s, key) if request.report_type == CUSTOM else s for key, (s, _) in zip(keys, built))
+    skipped = tuple(note for _, note in built if note is not None)
     types = list(dict.fromkeys(key.split(".")[0] for key in keys))
     summary = tuple({f.key: f for t in types for f in REPORT_MODULES[t].summary(q)}.values())
     sessions = int(q.one("usage_summary").get("sessions") or 0)
@@ -73,9 +75,29 @@ def build_report(con: duckdb.DuckDBPyConnection, request: ReportRequest, *, gene
         summary=summary,
         highlights=_highlights(summary, sessions, q),
         sections=sections,
-        recommendations=recommend(q, keys, sessions),
+        recommendations=skipped + recommend(q, keys, sessions),
         inputs=snapshot.input_counts(),
     )
+
+
+def _section_or_note(
+    key: str, build: Callable[[Queries], Section], q: Queries
+) -> tuple[Section, Recommendation | None]:
+    """The section, or, when it cannot be computed, an empty one saying why (the others still render)."""
+    try:
+        return build(q), None
+    except Exception as error:  # noqa: BLE001 - one section's failure never fails the whole report
+        reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+        title = key.split(".", 1)[1].replace("_", " ").capitalize()
+        intro = f"This section could not be computed ({reason}). The other sections are complete."
+        note = Recommendation(SKIPPED, "warning", f"Section {title!r} was skipped: {reason}.",
+                              {"section": key, "error": reason})
+        return Section(key=key.split(".", 1)[1], title=title, intro=intro), note
+
+
+def skipped_parts(report: ReportData) -> list[dict]:
+    """What this report could not compute (sections, rules, integrations), for run metadata and logs."""
+    return [dict(r.figures) for r in report.recommendations if r.rule == SKIPPED]
 
 
 def _prefixed(section: Section, key: str) -> Section:

@@ -2,11 +2,17 @@
 
 A rule belongs to the section whose figures it reads, so a custom report only gets the rules of the
 sections it includes. Thresholds are constants here, named and documented, not tuned per report.
+
+Figures are optional in the event contract, so any figure a sentence quotes may be missing: it reads
+"n/a" (`_n`). A row that still cannot be turned into a recommendation is skipped for its integration,
+and a rule that cannot run at all is skipped; either way the report says so in a `skipped`
+recommendation instead of failing for every integration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .model import Recommendation
 from .queries import Queries
@@ -20,25 +26,55 @@ QUALITY_FLOOR = 70.0
 PEAK_SHARE = 0.15
 ACK_MINUTES = 60.0
 PER_RULE = 5  # name at most this many integrations per rule; the rest are counted
+SKIPPED = "skipped"  # the rule of the recommendations that say what could not be computed
+
+
+def _n(value: Any, spec: str, unit: str = "") -> str:
+    """A figure as the sentence quotes it, or n/a when the synchronizers did not report it."""
+    return "n/a" if value is None else f"{format(value, spec)}{unit}"
+
+
+def _error(error: BaseException) -> str:
+    return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+
+
+def _each(rule: str, rows: Iterable[dict[str, Any]], make: Callable[[dict[str, Any]], Recommendation]) -> list[Recommendation]:
+    """One recommendation per row; a row that cannot be read is left out and named in a skipped note."""
+    found, skipped = [], []
+    for row in rows:
+        try:
+            found.append(make(row))
+        except Exception as error:  # noqa: BLE001 - one integration's odd figures never hide the others'
+            skipped.append((row.get("integration_id") or "?", _error(error)))
+    if skipped:
+        names = ", ".join(name for name, _ in skipped[:PER_RULE])
+        found.append(Recommendation(SKIPPED, "info", f"The {rule} check was skipped for {len(skipped)} integration(s)"
+                                    f" whose figures could not be read ({names}).",
+                                    {"rule": rule, "integrations": [name for name, _ in skipped],
+                                     "error": skipped[0][1]}))
+    return found
 
 
 def _worst(found: list[Recommendation], rule: str, noun: str) -> Iterator[Recommendation]:
+    notes = [r for r in found if r.rule == SKIPPED]
+    found = [r for r in found if r.rule != SKIPPED]
     yield from found[:PER_RULE]
     if len(found) > PER_RULE:
         yield Recommendation(rule, "info", f"{len(found) - PER_RULE} more {noun} meet the same rule (see the tables).",
                              {"more": len(found) - PER_RULE})
+    yield from notes
 
 
 def low_success(q: Queries) -> Iterator[Recommendation]:
     rows = sorted((r for r in q.records("performance_by_integration")
-                   if r["sessions"] >= MIN_SESSIONS and r["success_rate"] is not None and r["success_rate"] < SUCCESS_TARGET),
+                   if (r["sessions"] or 0) >= MIN_SESSIONS and r["success_rate"] is not None and r["success_rate"] < SUCCESS_TARGET),
                   key=lambda r: (r["success_rate"], r["integration_id"]))
-    found = [Recommendation(
+    found = _each("low_success_rate", rows, lambda r: Recommendation(
         "low_success_rate", "critical" if r["success_rate"] < 0.8 else "warning",
-        f"{r['integration_id']}: only {r['success_rate']:.1%} of {r['sessions']:,} sessions succeeded (target"
+        f"{r['integration_id']}: only {r['success_rate']:.1%} of {_n(r['sessions'], ',')} sessions succeeded (target"
         f" {SUCCESS_TARGET:.0%}). Look at its errors in the data quality report and its health in the dashboard.",
         {"integration_id": r["integration_id"], "success_rate": r["success_rate"], "sessions": r["sessions"]},
-    ) for r in rows]
+    ))
     yield from _worst(found, "low_success_rate", "integrations")
 
 
@@ -46,51 +82,51 @@ def slowing_down(q: Queries) -> Iterator[Recommendation]:
     rows = sorted((r for r in q.records("performance_by_integration")
                    if r["p95_change"] is not None and r["p95_change"] > SLOWDOWN and (r["p95_second_half"] or 0) >= 60),
                   key=lambda r: (-r["p95_change"], r["integration_id"]))
-    found = [Recommendation(
+    found = _each("slowing_down", rows, lambda r: Recommendation(
         "slowing_down", "warning",
-        f"{r['integration_id']}: p95 duration rose {r['p95_change']:.0%} within the period ({r['p95_first_half']:,.0f} s"
-        f" → {r['p95_second_half']:,.0f} s). Check API latency and data volumes before it reaches a timeout.",
+        f"{r['integration_id']}: p95 duration rose {r['p95_change']:.0%} within the period ({_n(r['p95_first_half'], ',.0f', ' s')}"
+        f" → {_n(r['p95_second_half'], ',.0f', ' s')}). Check API latency and data volumes before it reaches a timeout.",
         {"integration_id": r["integration_id"], "p95_first_half": r["p95_first_half"],
          "p95_second_half": r["p95_second_half"], "p95_change": r["p95_change"]},
-    ) for r in rows]
+    ))
     yield from _worst(found, "slowing_down", "integrations")
 
 
 def api_errors(q: Queries) -> Iterator[Recommendation]:
     rows = sorted((r for r in q.records("performance_by_integration")
-                   if r["api_calls"] >= 100 and (r["api_error_rate"] or 0) > API_ERROR_LIMIT),
+                   if (r["api_calls"] or 0) >= 100 and (r["api_error_rate"] or 0) > API_ERROR_LIMIT),
                   key=lambda r: (-r["api_error_rate"], r["integration_id"]))
-    found = [Recommendation(
+    found = _each("api_errors", rows, lambda r: Recommendation(
         "api_errors", "warning",
-        f"{r['integration_id']}: {r['api_error_rate']:.1%} of {r['api_calls']:,} API calls failed (limit"
+        f"{r['integration_id']}: {r['api_error_rate']:.1%} of {_n(r['api_calls'], ',')} API calls failed (limit"
         f" {API_ERROR_LIMIT:.0%}). Check rate limits and the provider's status page.",
         {"integration_id": r["integration_id"], "api_error_rate": r["api_error_rate"], "api_calls": r["api_calls"]},
-    ) for r in rows]
+    ))
     yield from _worst(found, "api_errors", "integrations")
 
 
 def cpu_saturated(q: Queries) -> Iterator[Recommendation]:
     rows = sorted((r for r in q.records("performance_by_integration") if (r["cpu_p95"] or 0) > CPU_LIMIT),
                   key=lambda r: (-r["cpu_p95"], r["integration_id"]))
-    found = [Recommendation(
+    found = _each("cpu_saturated", rows, lambda r: Recommendation(
         "cpu_saturated", "warning",
         f"{r['integration_id']}: p95 CPU {r['cpu_p95']:.0f} % (limit {CPU_LIMIT:.0f} %), max memory"
-        f" {r['memory_max']:,.0f} MB. Give its worker more capacity or split its sync.",
+        f" {_n(r['memory_max'], ',.0f', ' MB')}. Give its worker more capacity or split its sync.",
         {"integration_id": r["integration_id"], "cpu_p95": r["cpu_p95"], "memory_max": r["memory_max"]},
-    ) for r in rows]
+    ))
     yield from _worst(found, "cpu_saturated", "integrations")
 
 
 def low_quality(q: Queries) -> Iterator[Recommendation]:
     rows = [r for r in q.records("quality_by_integration") if r["quality_score"] is not None and r["quality_score"] < QUALITY_FLOOR]
-    found = [Recommendation(
+    found = _each("low_quality_score", rows, lambda r: Recommendation(
         "low_quality_score", "critical" if r["quality_score"] < 40 else "warning",
         f"{r['integration_id']}: quality score {r['quality_score']:.0f} of 100 ({(r['failed_rate'] or 0):.1%} records failed,"
-        f" {(r['errors_per_1k'] or 0):.1f} errors per 1,000 records, {r['unresolved']:,} unresolved conflicts)."
+        f" {(r['errors_per_1k'] or 0):.1f} errors per 1,000 records, {_n(r['unresolved'], ',')} unresolved conflicts)."
         " Fix the most frequent validation errors first.",
         {"integration_id": r["integration_id"], "quality_score": r["quality_score"], "failed_rate": r["failed_rate"],
          "errors_per_1k": r["errors_per_1k"], "unresolved": r["unresolved"]},
-    ) for r in rows]
+    ))
     yield from _worst(found, "low_quality_score", "integrations")
 
 
@@ -163,6 +199,16 @@ def recommend(q: Queries, section_keys: list[str], sessions: int) -> tuple[Recom
             "no_sessions", "warning",
             "No sessions started in this period for the chosen integrations. Check that the synchronisers are"
             " running and writing to the landing folder.", {"sessions": 0}),)
-    found = [rec for key in section_keys for rule in RULES.get(key, ()) for rec in rule(q)]
+    found = [rec for key in section_keys for rule in RULES.get(key, ()) for rec in _guarded(rule, q)]
     order = {"critical": 0, "warning": 1, "info": 2}
     return tuple(sorted(found, key=lambda r: order[r.severity]))  # stable: rule order within a severity
+
+
+def _guarded(rule: Callable[[Queries], Iterator[Recommendation]], q: Queries) -> list[Recommendation]:
+    """A rule's recommendations; a rule that fails as a whole gives a skipped note, the others still run."""
+    try:
+        return list(rule(q))
+    except Exception as error:  # noqa: BLE001
+        name = rule.__name__
+        return [Recommendation(SKIPPED, "info", f"The {name} check could not be computed for this report ({_error(error)}).",
+                               {"rule": name, "error": _error(error)})]

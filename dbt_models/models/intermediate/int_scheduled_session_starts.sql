@@ -13,7 +13,7 @@ first_creation as (
         created_at
     from session_created
     where triggered_by = 'schedule'
-    qualify row_number() over (partition by session_id order by created_at, event_id) = 1
+    qualify row_number() over (partition by integration_id, session_id order by created_at, event_id) = 1
 ),
 
 gaps as (

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='session_id',
+        unique_key=['integration_id', 'session_id'],
         on_schema_change='fail'
     )
 }}
@@ -13,15 +13,17 @@
 -- without an entity type form their own group (entity_type null), so totals reported without an
 -- entity type are not lost; they carry zero counts when, as usual, they report none.
 --
+-- A session is (integration_id, session_id): session ids are unique per integration only.
+--
 -- Incremental: the sessions that received progress events since the last build are recomputed
--- whole (delete+insert on session_id).
+-- whole (delete+insert on (integration_id, session_id)).
 
 with session_progress as (
     select * from {{ ref('stg_session_progress') }}
 ),
 
 touched_sessions as (
-    select distinct session_id
+    select distinct integration_id, session_id
     from session_progress
     where {{ ingested_since_last_build() }}
 ),
@@ -30,7 +32,7 @@ progress_events as (
     select *
     from session_progress
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
@@ -53,9 +55,9 @@ latest_report as (
         records_skipped,
         records_failed
     from progress_events
-    window entity_reports as (partition by session_id, entity_type)
+    window entity_reports as (partition by integration_id, session_id, entity_type)
     qualify row_number() over (
-        partition by session_id, entity_type
+        partition by integration_id, session_id, entity_type
         order by occurred_at desc, records_processed desc, event_id desc
     ) = 1
 )

@@ -1,7 +1,8 @@
 -- Each session as it stood at as_of: only its events with occurred_at <= as_of count.
 -- Same fold rule as fct_sync_sessions (macro status_fold_order). A session exists once its
 -- creation, or failing that its first status event, has occurred; it has no status ('pending')
--- until a status event has occurred.
+-- until a status event has occurred. A session is (integration_id, session_id): session ids are
+-- unique per integration only.
 
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
@@ -23,7 +24,7 @@ creations as (
         session_created.triggered_by
     from session_created
     inner join as_of on session_created.created_at <= as_of.as_of
-    qualify row_number() over (partition by session_id order by created_at, event_id) = 1
+    qualify row_number() over (partition by integration_id, session_id order by created_at, event_id) = 1
 ),
 
 statuses as (
@@ -34,21 +35,23 @@ statuses as (
 
 first_status as (
     select
+        integration_id,
         session_id,
-        arg_min(integration_id, (occurred_at, event_id)) as integration_id,
         min(occurred_at) as first_status_at
     from statuses
-    group by session_id
+    group by integration_id, session_id
 ),
 
 current_status as (
     select
+        integration_id,
         session_id,
         status,
         occurred_at as status_at
     from statuses
     qualify row_number() over (
-        partition by session_id order by {{ status_fold_order('status', 'occurred_at', 'event_id') }}
+        partition by integration_id, session_id
+        order by {{ status_fold_order('status', 'occurred_at', 'event_id') }}
     ) = 1
 ),
 
@@ -59,7 +62,8 @@ sessions as (
         creations.triggered_by,
         coalesce(creations.created_at, first_status.first_status_at) as started_at
     from creations
-    full outer join first_status on creations.session_id = first_status.session_id
+    full outer join first_status
+        on creations.integration_id = first_status.integration_id and creations.session_id = first_status.session_id
 ),
 
 final as (
@@ -73,7 +77,8 @@ final as (
         {{ session_outcome('current_status.status') }} as outcome,
         case when {{ is_terminal_status('current_status.status') }} then current_status.status_at end as ended_at
     from sessions
-    left join current_status on sessions.session_id = current_status.session_id
+    left join current_status
+        on sessions.integration_id = current_status.integration_id and sessions.session_id = current_status.session_id
 )
 
 select * from final

@@ -2,25 +2,26 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='session_id',
+        unique_key=['integration_id', 'session_id'],
         on_schema_change='fail'
     )
 }}
 
 -- Every status event of every session in event-time order, with how long the session stayed in
 -- that status: until the session's next status event, or null for the last one.
+-- A session is (integration_id, session_id): session ids are unique per integration only.
 -- Order within a session: occurred_at, then lifecycle rank, then event_id (deterministic).
 --
 -- Incremental: the sessions that received status events since the last build are recomputed
--- whole (delete+insert on session_id replaces all their rows), so a late or out-of-order event
--- also re-times its neighbours.
+-- whole (delete+insert on (integration_id, session_id) replaces all their rows), so a late or
+-- out-of-order event also re-times its neighbours.
 
 with session_status as (
     select * from {{ ref('stg_session_status') }}
 ),
 
 touched_sessions as (
-    select distinct session_id
+    select distinct integration_id, session_id
     from session_status
     where {{ ingested_since_last_build() }}
 ),
@@ -38,7 +39,9 @@ status_events as (
         session_status.ingested_at
     from session_status
     {% if is_incremental() %}
-    where session_status.session_id in (select session_id from touched_sessions)
+    where (session_status.integration_id, session_status.session_id) in (
+        select integration_id, session_id from touched_sessions
+    )
     {% endif %}
 ),
 
@@ -67,7 +70,7 @@ timeline as (
         lead(occurred_at) over session_timeline as next_status_at,
         ingested_at
     from ranked
-    window session_timeline as (partition by session_id order by occurred_at, status_rank, event_id)
+    window session_timeline as (partition by integration_id, session_id order by occurred_at, status_rank, event_id)
 ),
 
 final as (

@@ -2,12 +2,14 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='session_id',
+        unique_key=['integration_id', 'session_id'],
         on_schema_change='fail'
     )
 }}
 
--- One row per session, its state folded by event time.
+-- One row per session, its state folded by event time. A session is (integration_id, session_id):
+-- synchronizers bring their own session ids, unique per integration only, so two integrations'
+-- session 1234 are two sessions; every fold, join and key below uses both columns.
 --
 -- Status fold (macro status_fold_order): once any terminal status has been seen (completed,
 -- completed_with_warnings, partially_completed, failed, cancelled, timed_out) the session is
@@ -18,14 +20,14 @@
 --
 -- Incremental: the sessions that received any event since the last build (watermark:
 -- last_ingested_at) are recomputed whole from all their events, so late events for old sessions
--- update them; delete+insert on session_id.
+-- update them; delete+insert on (integration_id, session_id).
 
 with sync_events as (
     select * from {{ ref('stg_sync_events') }}
 ),
 
 touched_sessions as (
-    select distinct session_id
+    select distinct integration_id, session_id
     from sync_events
     where session_id is not null
         and {{ ingested_since_last_build('ingested_at', 'last_ingested_at') }}
@@ -36,67 +38,68 @@ session_events as (
     from sync_events
     where session_id is not null
     {% if is_incremental() %}
-        and session_id in (select session_id from touched_sessions)
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_created as (
     select * from {{ ref('stg_session_created') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 status_history as (
     select * from {{ ref('int_session_status_history') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 entity_progress as (
     select * from {{ ref('int_session_entity_progress') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_errors as (
     select * from {{ ref('fct_sync_errors') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_warnings as (
     select * from {{ ref('fct_sync_warnings') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_conflicts as (
     select * from {{ ref('fct_sync_conflicts') }}
     {% if is_incremental() %}
-    where session_id in (select session_id from touched_sessions)
+    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 event_span as (
     select
+        integration_id,
         session_id,
-        arg_min(integration_id, (occurred_at, event_id)) as integration_id,
         arg_min(provider, (occurred_at, event_id)) as provider,
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at,
         max(ingested_at) as last_ingested_at
     from session_events
-    group by session_id
+    group by integration_id, session_id
 ),
 
 creation as (
     -- a session created twice (two distinct events) keeps its first creation
     select
+        integration_id,
         session_id,
         created_at,
         sync_type,
@@ -105,11 +108,12 @@ creation as (
         retry_of,
         entity_types
     from session_created
-    qualify row_number() over (partition by session_id order by created_at, event_id) = 1
+    qualify row_number() over (partition by integration_id, session_id order by created_at, event_id) = 1
 ),
 
 current_status as (
     select
+        integration_id,
         session_id,
         status,
         stage as status_stage,
@@ -118,12 +122,14 @@ current_status as (
         {{ is_terminal_status('status') }} as is_terminal
     from status_history
     qualify row_number() over (
-        partition by session_id order by {{ status_fold_order('status', 'occurred_at', 'event_id') }}
+        partition by integration_id, session_id
+        order by {{ status_fold_order('status', 'occurred_at', 'event_id') }}
     ) = 1
 ),
 
 record_counts as (
     select
+        integration_id,
         session_id,
         cast(sum(records_processed) as bigint) as records_processed,
         cast(sum(records_created) as bigint) as records_created,
@@ -132,30 +138,31 @@ record_counts as (
         cast(sum(records_skipped) as bigint) as records_skipped,
         cast(sum(records_failed) as bigint) as records_failed
     from entity_progress
-    group by session_id
+    group by integration_id, session_id
 ),
 
 error_summary as (
     select
+        integration_id,
         session_id,
         count(*) as error_count,
         arg_max(category, (occurred_at, event_id)) as last_error_category,
         arg_max(message, (occurred_at, event_id)) as last_error_message,
         max(occurred_at) as last_error_at
     from session_errors
-    group by session_id
+    group by integration_id, session_id
 ),
 
 warning_counts as (
-    select session_id, count(*) as warning_count
+    select integration_id, session_id, count(*) as warning_count
     from session_warnings
-    group by session_id
+    group by integration_id, session_id
 ),
 
 conflict_counts as (
-    select session_id, count(*) as conflict_count
+    select integration_id, session_id, count(*) as conflict_count
     from session_conflicts
-    group by session_id
+    group by integration_id, session_id
 ),
 
 final as (
@@ -198,12 +205,12 @@ final as (
         error_summary.last_error_at,
         event_span.last_ingested_at
     from event_span
-    left join creation on event_span.session_id = creation.session_id
-    left join current_status on event_span.session_id = current_status.session_id
-    left join record_counts on event_span.session_id = record_counts.session_id
-    left join error_summary on event_span.session_id = error_summary.session_id
-    left join warning_counts on event_span.session_id = warning_counts.session_id
-    left join conflict_counts on event_span.session_id = conflict_counts.session_id
+    left join creation using (integration_id, session_id)
+    left join current_status using (integration_id, session_id)
+    left join record_counts using (integration_id, session_id)
+    left join error_summary using (integration_id, session_id)
+    left join warning_counts using (integration_id, session_id)
+    left join conflict_counts using (integration_id, session_id)
 )
 
 select * from final

@@ -2,6 +2,7 @@
 -- ended within `window_minutes` met `conflicts_per_session` conflicts or more each (counting such
 -- sessions rather than averaging, so quiet runs with nothing to write do not dilute the spike).
 -- Conflict-count anomalies of the integration in the window are cited as evidence.
+-- A session is (integration_id, session_id): session ids are unique per integration only.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'conflicts_per_session') AS conflicts_per_session,
@@ -21,16 +22,16 @@ ended AS (
 ),
 session_conflicts AS (
     -- conflicts met up to the session's end (nothing recorded after a tick can count at it)
-    SELECT c.session_id, count(*) AS conflicts
+    SELECT c.integration_id, c.session_id, count(*) AS conflicts
     FROM marts.fct_sync_conflicts AS c
-    JOIN ended AS s ON s.session_id = c.session_id AND c.occurred_at <= s.ts
-    GROUP BY c.session_id
+    JOIN ended AS s ON s.integration_id = c.integration_id AND s.session_id = c.session_id AND c.occurred_at <= s.ts
+    GROUP BY c.integration_id, c.session_id
 ),
 sessions AS (
     SELECT s.*, coalesce(c.conflicts, 0) AS conflict_count, coalesce(c.conflicts, 0) >= p.conflicts_per_session AS spiking
     FROM ended AS s
     JOIN params AS p ON p.integration_id = s.integration_id
-    LEFT JOIN session_conflicts AS c ON c.session_id = s.session_id
+    LEFT JOIN session_conflicts AS c ON c.integration_id = s.integration_id AND c.session_id = s.session_id
 ),
 running AS (
     SELECT integration_id, ts, sum(count(*)) OVER w AS sessions, sum(count(*) FILTER (WHERE spiking)) OVER w AS spiking,

@@ -4,6 +4,7 @@
 -- completed run is routine), or when sessions that did not fail reported at least
 -- `validation_errors` validation errors (which catches a quiet night with few records too).
 -- Failed sessions are left out of the validation count: a run that dies is sync_failure's business.
+-- A session is (integration_id, session_id): session ids are unique per integration only.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'failed_record_share') AS failed_record_share,
@@ -24,15 +25,15 @@ ended AS (
     WHERE s.ended_at > b.first_tick - p.win AND s.ended_at <= b.last_tick
 ),
 session_errors AS (
-    SELECT e.session_id, count(*) AS validation_errors, list(DISTINCT e.entity_type) AS entity_types
+    SELECT e.integration_id, e.session_id, count(*) AS validation_errors, list(DISTINCT e.entity_type) AS entity_types
     FROM marts.fct_sync_errors AS e
-    JOIN ended AS s ON s.session_id = e.session_id AND e.occurred_at <= s.ts
+    JOIN ended AS s ON s.integration_id = e.integration_id AND s.session_id = e.session_id AND e.occurred_at <= s.ts
     WHERE e.category = 'validation' AND s.status <> 'failed'
-    GROUP BY e.session_id
+    GROUP BY e.integration_id, e.session_id
 ),
 sessions AS (
     SELECT s.*, coalesce(x.validation_errors, 0) AS validation_errors, x.entity_types
-    FROM ended AS s LEFT JOIN session_errors AS x ON x.session_id = s.session_id
+    FROM ended AS s LEFT JOIN session_errors AS x ON x.integration_id = s.integration_id AND x.session_id = s.session_id
 ),
 running AS (
     SELECT integration_id, ts,

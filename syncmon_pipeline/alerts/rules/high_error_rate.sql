@@ -7,6 +7,7 @@
 -- which say more precisely what is wrong.
 -- Sessions are numbered per integration in the order they ended, with running totals: ASOF lookups
 -- at the tick and the window's start, one equality lookup `last_sessions` runs back.
+-- A session is (integration_id, session_id): session ids are unique per integration only.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'error_session_share') AS error_session_share,
@@ -28,18 +29,18 @@ ended AS (
 ),
 session_errors AS (
     -- errors reported up to the session's end (nothing recorded after a tick can count at it)
-    SELECT e.session_id, count(*) AS errors, arg_max(e.category, e.occurred_at) AS last_category
+    SELECT e.integration_id, e.session_id, count(*) AS errors, arg_max(e.category, e.occurred_at) AS last_category
     FROM marts.fct_sync_errors AS e
-    JOIN ended AS s ON s.session_id = e.session_id AND e.occurred_at <= s.ts
+    JOIN ended AS s ON s.integration_id = e.integration_id AND s.session_id = e.session_id AND e.occurred_at <= s.ts
     WHERE e.category IN ('system', 'network', 'conflict')
-    GROUP BY e.session_id
+    GROUP BY e.integration_id, e.session_id
 ),
 running AS (
     SELECT s.*, coalesce(x.errors, 0) AS errors, x.last_category,
            row_number() OVER w AS seq,
            sum((coalesce(x.errors, 0) > 0)::INTEGER) OVER w AS cum_error_sessions,
            sum(coalesce(x.errors, 0)) OVER w AS cum_errors
-    FROM ended AS s LEFT JOIN session_errors AS x ON x.session_id = s.session_id
+    FROM ended AS s LEFT JOIN session_errors AS x ON x.integration_id = s.integration_id AND x.session_id = s.session_id
     WINDOW w AS (PARTITION BY s.integration_id ORDER BY s.ts, s.session_id ROWS UNBOUNDED PRECEDING)
 ),
 latest AS (

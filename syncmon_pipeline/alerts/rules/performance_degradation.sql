@@ -24,7 +24,8 @@ samples AS (
     FROM marts.fct_sync_sessions AS s
     JOIN params AS p ON p.integration_id = s.integration_id
     CROSS JOIN bounds AS b
-    JOIN marts.fct_session_metrics AS m ON m.session_id = s.session_id AND m.occurred_at <= s.ended_at
+    JOIN marts.fct_session_metrics AS m
+        ON m.integration_id = s.integration_id AND m.session_id = s.session_id AND m.occurred_at <= s.ended_at
     WHERE s.status <> 'failed' AND m.api_latency_ms_avg IS NOT NULL
       AND s.ended_at >= date_trunc('day', b.first_tick - p.win) - INTERVAL 7 DAYS AND s.ended_at <= b.last_tick
     GROUP BY s.integration_id, s.ended_at, s.session_id

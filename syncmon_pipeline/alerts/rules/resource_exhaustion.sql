@@ -46,8 +46,10 @@ evidence AS (
 )
 SELECT h.integration_id, h.provider, h.tick, e.first_at AS started_at,
        h.hot::DOUBLE AS value, h.min_sessions AS threshold,
-       printf('%d of %d sessions in the last %d min ran at %.0f %% CPU or more (mean %.1f %%, memory up to %.0f MB)',
-              h.hot, h.samples, h.window_minutes::BIGINT, h.cpu_pct, e.hot_cpu, e.max_memory) AS summary,
+       -- memory is optional in the contract: a missing figure reads n/a (printf of a NULL is NULL)
+       printf('%d of %d sessions in the last %d min ran at %.0f %% CPU or more (mean %.1f %%, memory up to %s)',
+              h.hot, h.samples, h.window_minutes::BIGINT, h.cpu_pct, e.hot_cpu,
+              coalesce(printf('%.0f MB', e.max_memory), 'n/a')) AS summary,
        to_json({
            'session_ids': e.session_ids,
            'figures': {'hot_sessions': h.hot, 'sessions': h.samples, 'mean_cpu_pct': round(e.mean_cpu, 1),

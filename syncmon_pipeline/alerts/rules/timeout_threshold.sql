@@ -8,6 +8,7 @@
 -- apart from paging and one good run amid timeouts from clearing the alert. Sessions are numbered
 -- per integration in the order they ended, with a running count of timeouts: ASOF lookups at the
 -- tick and the window's start, and one equality lookup `last_sessions` runs back.
+-- A session is (integration_id, session_id): session ids are unique per integration only.
 WITH params AS (
     SELECT integration_id, any_value(provider) AS provider,
            max(value) FILTER (WHERE name = 'timed_out_sessions') AS timed_out_sessions,
@@ -44,19 +45,19 @@ long_runs AS (
           >= to_microseconds(CAST(p.stalled_minutes * 60e6 AS BIGINT))
 ),
 limits AS (
-    SELECT r.session_id,
+    SELECT r.integration_id, r.session_id,
            greatest(r.stalled_minutes * 60,
                     r.stall_factor * coalesce(quantile_cont(h.duration_seconds, 0.95), 0)) AS limit_seconds
     FROM long_runs AS r
     LEFT JOIN marts.fct_sync_sessions AS h ON h.integration_id = r.integration_id AND h.sync_type = r.sync_type
         AND h.status <> 'timed_out' AND h.ended_at < date_trunc('day', r.started_at)
         AND h.ended_at >= date_trunc('day', r.started_at) - INTERVAL 7 DAYS
-    GROUP BY r.session_id, r.stalled_minutes, r.stall_factor
+    GROUP BY r.integration_id, r.session_id, r.stalled_minutes, r.stall_factor
 ),
 stalls AS (
     SELECT r.integration_id, r.session_id, r.started_at, r.ended_at,
            r.started_at + to_microseconds(CAST(l.limit_seconds * 1e6 AS BIGINT)) AS stalled_at
-    FROM long_runs AS r JOIN limits AS l USING (session_id)
+    FROM long_runs AS r JOIN limits AS l USING (integration_id, session_id)
 ),
 latest AS (
     SELECT g.*, rn.seq AS last_seq, coalesce(rn.cum, 0) AS cum,

@@ -7,7 +7,7 @@ WITH sessions AS (
 ), metrics AS (
     SELECT date_trunc($bucket, s.local_at) AS bucket, avg(m.api_latency_ms_avg) AS api_latency_avg,
            avg(m.api_latency_ms_p95) AS api_latency_p95, avg(m.throughput_rps) AS throughput_avg
-    FROM report_metrics AS m JOIN report_sessions AS s USING (session_id) GROUP BY 1
+    FROM report_metrics AS m JOIN report_sessions AS s USING (integration_id, session_id) GROUP BY 1
 )
 SELECT s.bucket, s.sessions, s.duration_p50, s.duration_p95, s.records_processed,
        m.api_latency_avg, m.api_latency_p95, m.throughput_avg

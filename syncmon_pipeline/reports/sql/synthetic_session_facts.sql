@@ -68,7 +68,7 @@ ORDER BY s.started_at, s.session_id;
 
 -- Hostile text: a spreadsheet formula at the start of the latest partial run's reason.
 UPDATE marts.fct_sync_sessions SET status_reason = '@SUM(A1) ' || status_reason
-WHERE $hostile AND session_id = (
-    SELECT session_id FROM marts.fct_sync_sessions WHERE status = 'partially_completed'
-    ORDER BY started_at DESC, session_id LIMIT 1
+WHERE $hostile AND (integration_id, session_id) IN (
+    SELECT integration_id, session_id FROM marts.fct_sync_sessions WHERE status = 'partially_completed'
+    ORDER BY started_at DESC, session_id, integration_id LIMIT 1
 );
