@@ -105,15 +105,16 @@ def streams(draw: st.DrawFn, *, now: datetime, max_integrations: int = 4, max_se
     """Sessions of a few integrations over the two hours before `now`, shuffled into one or two files."""
     labels = st.one_of(st.sampled_from(["powerschool-district-12", "canvas-district-3", "workday-tenant-7"]),
                        st.sampled_from(HOSTILE_LABELS))
-    integrations = draw(st.lists(labels, min_size=1, max_size=max_integrations, unique=True))
+    integrations = draw(st.lists(labels, min_size=2, max_size=max_integrations, unique=True))
     # A small pool of session ids, so two integrations often bring the same id.
     session_ids = st.sampled_from(["1234", "session-1", "セッション-9", "<i>s</i>", "=1+1"])
     start = now - timedelta(hours=2)
     events: list[dict[str, Any]] = []
+    base_id = draw(st.integers(0, 2**64))  # event ids are unique within a stream; only replays repeat one
 
     def event(event_type: str, integration: str, at: datetime, session_id: str | None) -> dict[str, Any]:
         envelope = {
-            "event_id": str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)), version=4)),
+            "event_id": str(uuid.UUID(int=(base_id << 32) + len(events), version=4)),
             "schema_version": 1, "event_type": event_type,
             "occurred_at": at.astimezone(draw(st.sampled_from([UTC, _zone(-5), _zone(5, 30)]))).isoformat(),
             "integration_id": integration, "provider": integration.split("-")[0] or "p",
@@ -124,10 +125,10 @@ def streams(draw: st.DrawFn, *, now: datetime, max_integrations: int = 4, max_se
         return envelope
 
     for integration in integrations:
-        used = draw(st.lists(session_ids, max_size=max_sessions, unique=True))
+        used = draw(st.lists(session_ids, min_size=1, max_size=max_sessions, unique=True))
         for session_id in used:
             at = start + timedelta(seconds=draw(st.integers(0, 7000)))
-            kinds = draw(st.lists(st.sampled_from(SESSION_TYPES), min_size=1, max_size=8))
+            kinds = draw(st.lists(st.sampled_from(SESSION_TYPES), min_size=2, max_size=10))
             if draw(st.booleans()):  # most sessions also say how they ended; some never finish
                 kinds.append("session_status")
             for n, kind in enumerate(kinds):

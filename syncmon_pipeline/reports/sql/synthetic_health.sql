@@ -113,6 +113,8 @@ LEFT JOIN cadence AS cd ON cd.integration_id = i.integration_id
 ORDER BY i.integration_id;
 
 -- The health of every integration at as_of = the latest event time (as the dbt default).
+-- The bounds (CTE bounds) repeat the dbt vars health_* of dbt_models/dbt_project.yml; a test
+-- (tests/test_health_rules.py) checks that they agree.
 INSERT INTO marts.mart_integration_health BY NAME
 WITH as_of AS (
     SELECT greatest(
@@ -130,6 +132,7 @@ outcomes AS (
         integration_id,
         max(ended_at) FILTER (WHERE outcome = 'succeeded') AS last_successful_sync_at,
         max(ended_at) FILTER (WHERE outcome IN ('succeeded', 'partial')) AS last_unfailed_sync_at,
+        count(*) AS sessions_ended,
         list_count(list_filter(max_by(outcome, (ended_at, session_id), 5), lambda o: o <> 'succeeded'))
             AS unsuccessful_in_last_5,
         count(*) FILTER (WHERE ended_at > as_of - INTERVAL 24 HOUR) AS ended_24h,
@@ -216,6 +219,7 @@ signals AS (
         o.last_successful_sync_at,
         coalesce(fs.consecutive_failures, 0) AS consecutive_failures,
         coalesce(o.unsuccessful_in_last_5, 0) AS unsuccessful_in_last_5,
+        least(5, coalesce(o.sessions_ended, 0)) AS latest_ended,
         coalesce(o.ended_24h, 0) AS sessions_ended_24h,
         o.succeeded_24h / nullif(o.ended_24h, 0) AS success_rate_24h,
         o.succeeded_7d / nullif(o.ended_7d, 0) AS success_rate_7d,
@@ -248,6 +252,90 @@ signals AS (
     LEFT JOIN check_summary AS cs ON cs.integration_id = i.integration_id
     LEFT JOIN open_errors AS oe ON oe.integration_id = i.integration_id
 ),
+bounds AS (
+    SELECT
+        0.90::DOUBLE AS success_rate_target,
+        0.95::DOUBLE AS availability_target,
+        2::BIGINT AS unstable_in_last_5,
+        0.50::DOUBLE AS success_rate_floor,
+        10::BIGINT AS floor_min_sessions
+),
+figures AS (
+    SELECT
+        s.*,
+        b.*,
+        s.latest_ended - s.unsuccessful_in_last_5 AS latest_succeeded,
+        coalesce(s.success_rate_24h < b.success_rate_target, false) AS low_success_24h,
+        coalesce(s.success_rate_7d < b.success_rate_target, false) AS low_success_7d,
+        coalesce(s.success_rate_30d < b.success_rate_target, false) AS low_success_30d,
+        coalesce(s.availability_24h < b.availability_target, false) AS low_availability_24h,
+        coalesce(s.availability_7d < b.availability_target, false) AS low_availability_7d,
+        coalesce(s.availability_30d < b.availability_target, false) AS low_availability_30d,
+        coalesce(floor(100 * s.success_rate_24h + 1e-9)::BIGINT || ' %', 'n/a') AS success_24h_text,
+        coalesce(floor(100 * s.success_rate_7d + 1e-9)::BIGINT || ' %', 'n/a') AS success_7d_text,
+        coalesce(floor(100 * s.success_rate_30d + 1e-9)::BIGINT || ' %', 'n/a') AS success_30d_text,
+        coalesce(floor(100 * s.availability_24h + 1e-9)::BIGINT || ' %', 'n/a') AS availability_24h_text,
+        coalesce(floor(100 * s.availability_7d + 1e-9)::BIGINT || ' %', 'n/a') AS availability_7d_text,
+        coalesce(floor(100 * s.availability_30d + 1e-9)::BIGINT || ' %', 'n/a') AS availability_30d_text,
+        floor(100 * b.success_rate_target + 1e-9)::BIGINT || ' %' AS success_target_text,
+        floor(100 * b.availability_target + 1e-9)::BIGINT || ' %' AS availability_target_text,
+        floor(100 * b.success_rate_floor + 1e-9)::BIGINT || ' %' AS success_floor_text,
+        s.sessions_ended_24h || CASE WHEN s.sessions_ended_24h = 1 THEN ' session' ELSE ' sessions' END
+            AS sessions_24h_text,
+        CASE WHEN s.latest_ended = 1 THEN 'the latest session' ELSE 'the latest ' || s.latest_ended || ' sessions' END
+            AS latest_text
+    FROM signals AS s
+    CROSS JOIN bounds AS b
+),
+phrases AS (
+    SELECT
+        *,
+        CASE
+            WHEN latest_succeeded = latest_ended THEN latest_text || ' succeeded'
+            ELSE latest_succeeded || ' of ' || latest_text || ' succeeded'
+        END AS latest_succeeded_text,
+        CASE
+            WHEN latest_succeeded = 0 AND latest_ended = 1 THEN 'the latest session did not succeed'
+            WHEN latest_succeeded = 0 THEN 'none of ' || latest_text || ' succeeded'
+            ELSE (latest_ended - latest_succeeded) || ' of ' || latest_text || ' did not succeed'
+        END AS latest_unsuccessful_text,
+        concat_ws('; ',
+            CASE WHEN low_success_24h THEN
+                '24 h success rate ' || success_24h_text || ' over ' || sessions_24h_text
+                || ' (target ' || success_target_text || ')' END,
+            CASE WHEN low_success_7d THEN
+                '7 d success rate ' || success_7d_text || ' (target ' || success_target_text || ')' END,
+            CASE WHEN low_success_30d THEN
+                '30 d success rate ' || success_30d_text || ' (target ' || success_target_text || ')' END,
+            CASE WHEN low_availability_24h THEN
+                '24 h availability ' || availability_24h_text || ' (target ' || availability_target_text || ')' END,
+            CASE WHEN low_availability_7d THEN
+                '7 d availability ' || availability_7d_text || ' (target ' || availability_target_text || ')' END,
+            CASE WHEN low_availability_30d THEN
+                '30 d availability ' || availability_30d_text || ' (target ' || availability_target_text || ')' END,
+            CASE WHEN consecutive_failures > 0 THEN
+                'the latest session failed (' || consecutive_failures || ' in a row)' END,
+            CASE WHEN coalesce(NOT last_health_check_reachable, false) THEN
+                'the latest health check was unreachable (' || coalesce(latest_checks_unreachable, 0)
+                || ' in a row, none within the hour)' END,
+            CASE WHEN coalesce(unreachable_checks_1h, 0) > 0 THEN
+                unreachable_checks_1h || CASE WHEN unreachable_checks_1h = 1 THEN ' health check' ELSE ' health checks' END
+                || ' unreachable in the last hour' END,
+            CASE WHEN coalesce(last_auth_status <> 'valid', false) THEN
+                'credentials last reported ' || last_auth_status || ' (no report within the hour)' END,
+            CASE WHEN coalesce(len(open_error_categories), 0) > 0 THEN
+                'open errors since the last success: ' || array_to_string(open_error_categories, ', ') END
+        ) AS out_of_range_text,
+        nullif(concat_ws(' and ',
+            CASE WHEN (low_success_24h OR low_success_7d OR low_success_30d) AND latest_succeeded > 0
+                THEN latest_succeeded_text END,
+            CASE WHEN (low_availability_24h OR low_availability_7d OR low_availability_30d
+                       OR coalesce(unreachable_checks_1h, 0) > 0)
+                      AND coalesce(last_health_check_reachable, false)
+                THEN 'the latest health check was reachable' END
+        ), '') AS recovered_text
+    FROM figures
+),
 rules AS (
     SELECT
         *,
@@ -271,11 +359,21 @@ rules AS (
                 THEN {'status': 'degraded', 'reason': 'the latest health check was unreachable'}
             WHEN unreachable_checks_1h >= 2
                 THEN {'status': 'degraded', 'reason': unreachable_checks_1h || ' health checks unreachable in the last hour'}
-            WHEN success_rate_24h < 0.9 AND unsuccessful_in_last_5 >= 2
-                THEN {'status': 'degraded', 'reason': 'success rate below 90 % over 24 h and not yet recovered'}
-            ELSE {'status': 'healthy', 'reason': 'all signals normal'}
+            WHEN low_success_24h AND unsuccessful_in_last_5 >= least(unstable_in_last_5, latest_ended)
+                THEN {'status': 'degraded', 'reason':
+                    'not yet recovered: 24 h success rate ' || success_24h_text || ' over ' || sessions_24h_text
+                    || ' (target ' || success_target_text || ') and ' || latest_unsuccessful_text}
+            WHEN success_rate_24h < success_rate_floor AND sessions_ended_24h >= floor_min_sessions
+                THEN {'status': 'degraded', 'reason':
+                    'not yet recovered: 24 h success rate ' || success_24h_text || ' over ' || sessions_24h_text
+                    || ', below the ' || success_floor_text || ' floor, although ' || latest_succeeded_text}
+            WHEN out_of_range_text = ''
+                THEN {'status': 'healthy', 'reason': 'all signals normal'}
+            WHEN recovered_text IS NOT NULL
+                THEN {'status': 'healthy', 'reason': 'recovered: ' || recovered_text || '; ' || out_of_range_text}
+            ELSE {'status': 'healthy', 'reason': 'healthy, but ' || out_of_range_text}
         END AS verdict
-    FROM signals
+    FROM phrases
 )
 SELECT
     integration_id,
