@@ -7,9 +7,11 @@ missing (`ensure_manifest`), before the code location that needs it is loaded.
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_models"
 
@@ -25,8 +27,15 @@ def parse_command(project: DbtProject) -> str:
     return f"cd {project.project_dir} && dbt parse --profiles-dir {project.profiles_dir}"
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+def dbt_executable() -> str:
+    """dbt beside this Python (the virtual environment's), else whatever `dbt` is on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def ensure_manifest(project: DbtProject | None = None) -> Path:
     """The manifest's path, running `dbt parse` first when it is missing (a fresh checkout or install)."""
+    project = project or dbt_project
     if project.manifest_path.exists():
         return project.manifest_path
     if not (Path(project.project_dir) / "dbt_project.yml").exists():
@@ -35,7 +44,9 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
             " (pip install -e . or make install there)"
         )
     try:
-        project.preparer.prepare(project)
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True
+        ).wait()
     except Exception as error:  # dbt's own errors are many-lined: keep the kind, name the command
         raise DbtManifestError(
             f"could not prepare the dbt manifest ({type(error).__name__}); run: {parse_command(project)}"
