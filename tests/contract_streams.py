@@ -101,7 +101,7 @@ class Stream:
 
 
 @st.composite
-def streams(draw: st.DrawFn, *, now: datetime, max_integrations: int = 4, max_sessions: int = 5) -> Stream:
+def streams(draw: st.DrawFn, *, now: datetime, max_integrations: int = 3, max_sessions: int = 3) -> Stream:
     """Sessions of a few integrations over the two hours before `now`, shuffled into one or two files."""
     labels = st.one_of(st.sampled_from(["powerschool-district-12", "canvas-district-3", "workday-tenant-7"]),
                        st.sampled_from(HOSTILE_LABELS))
@@ -128,7 +128,7 @@ def streams(draw: st.DrawFn, *, now: datetime, max_integrations: int = 4, max_se
         used = draw(st.lists(session_ids, min_size=1, max_size=max_sessions, unique=True))
         for session_id in used:
             at = start + timedelta(seconds=draw(st.integers(0, 7000)))
-            kinds = draw(st.lists(st.sampled_from(SESSION_TYPES), min_size=2, max_size=10))
+            kinds = draw(st.lists(st.sampled_from(SESSION_TYPES), min_size=2, max_size=6))
             if draw(st.booleans()):  # most sessions also say how they ended; some never finish
                 kinds.append("session_status")
             for n, kind in enumerate(kinds):

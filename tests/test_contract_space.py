@@ -102,7 +102,8 @@ def check_outputs(paths) -> None:
 
 # make test explores the same examples every run (CI is reproducible); the nightly run explores new ones.
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not NIGHTLY, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
+                                 HealthCheck.filter_too_much])
 @given(stream=streams(now=NOW))
 def test_generated_streams_flow_through_the_whole_pipeline(stream: Stream):
     with tempfile.TemporaryDirectory(prefix="contract-space-") as root:
