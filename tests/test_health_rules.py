@@ -52,6 +52,10 @@ def scenarios() -> tuple[EventLog, EventLog]:
     # Never synced: a session was created but never ran, and no health check yet.
     log.session("never-synced", AS_OF - 2 * H, statuses=[(1, "queued")])
 
+    # Found by the generated streams: only progress events (no status yet), so no session has begun;
+    # the integration must still have a row (unknown), not vanish from the health table.
+    log._add("session_progress", "progress-only", AS_OF - 1 * H, {"records_processed": 5}, "p-1")
+
     # Only health checks, all fine, and no session at all: nothing is wrong yet.
     log.checks("checks-only", AS_OF - 3 * H, AS_OF - 2 * M)
 
@@ -214,6 +218,12 @@ def test_never_synced_is_unknown(health):
     assert row["last_health_check_at"] is None and row["success_rate_24h"] is None
 
 
+def test_an_integration_known_only_from_progress_events_is_unknown_not_missing(health):
+    row = health["progress-only"]
+    assert row["status"] == "unknown" and row["status_reason"]
+    assert row["sessions_started"] == 0 and row["success_rate_24h"] is None
+
+
 def test_health_checks_without_any_session_are_healthy(health):
     row = health["checks-only"]
     assert row["status"] == "healthy"
@@ -336,7 +346,7 @@ def test_every_scenario_has_exactly_one_row(health):
     assert sorted(health) == sorted({
         "never-synced", "checks-only", "only-running", "first-sync-running", "paused", "stale", "check-blip",
         "checks-failing", "auth-expired", "auth-expiring", "outage", "recovered", "one-failure", "flapping",
-        "future-trouble", "late-events", *EDGE_SCENARIOS,
+        "future-trouble", "late-events", "progress-only", *EDGE_SCENARIOS,
     })
 
 

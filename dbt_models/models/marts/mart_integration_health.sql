@@ -73,10 +73,15 @@ bounds as (
         {{ var('health_floor_min_sessions') }}::bigint as floor_min_sessions
 ),
 
+-- Every integration seen by as_of gets a row, also one known only from events that do not make a
+-- session yet (progress or metrics without a status): it is "unknown", never missing.
 known_integrations as (
     select integration_id from session_signals
     union
     select integration_id from check_signals
+    union
+    select integrations.integration_id from integrations cross join as_of
+    where integrations.first_seen_at <= as_of.as_of
 ),
 
 signals as (
