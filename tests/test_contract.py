@@ -14,7 +14,10 @@ from syncmon_pipeline.ingest.load import classify_text
 
 from conftest import make_event
 
-WRONG_VALUES = [None, 0, -1, 2.5, 3.0, True, "", "text", "x" * 10_001, [], ["a"], [1], {}, {"a": 1}]
+# 2**53 is the largest count the contract allows; the generated streams found that a larger one
+# (e.g. a retry_count of 1.3e21) passed ingest and then broke every dbt model of the fleet.
+WRONG_VALUES = [None, 0, -1, 2.5, 3.0, True, "", "text", "x" * 10_001, [], ["a"], [1], {}, {"a": 1},
+                2**53, 2**53 + 1, 2**64, 2**70, 1e21]
 
 
 def mutations(event: dict):

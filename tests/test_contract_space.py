@@ -7,7 +7,7 @@ snapshot, the dashboard and every report type. A run asserts that no step failed
 was stored once, counts reconcile, every alert reads, and nothing hostile comes out executable.
 
 Each example costs a whole pipeline run (~1 min), so `make test` runs a few
-(`SYNCMON_PBT_EXAMPLES`, default 3); `make test-nightly` runs the `nightly` profile (40).
+(`SYNCMON_PBT_EXAMPLES`, default 5); `make test-nightly` runs the `nightly` profile (40).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
-EXAMPLES = int(os.environ.get("SYNCMON_PBT_EXAMPLES", "40" if NIGHTLY else "3"))
+EXAMPLES = int(os.environ.get("SYNCMON_PBT_EXAMPLES", "40" if NIGHTLY else "5"))
 EXECUTABLE = ('<script>alert("x")', "<img src=x onerror", "<b>bold</b>", "<i>s</i>")
 SECRETS = ("hunter2", "eyJhbGciOi.secret.value", "ops@example.com")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

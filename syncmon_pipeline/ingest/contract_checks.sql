@@ -26,7 +26,10 @@ CREATE OR REPLACE TEMP MACRO sm_opt_string(t, s, field, max_len) AS
 CREATE OR REPLACE TEMP MACRO sm_opt_count(t, s, field) AS
     CASE WHEN sm_absent(t) THEN NULL
          WHEN NOT sm_is_integer(t, s) THEN 'wrong type: ' || field || ' must be an integer'
-         WHEN t <> 'UBIGINT' AND try_cast(s AS DOUBLE) < 0 THEN field || ' must not be negative' END;
+         WHEN t <> 'UBIGINT' AND try_cast(s AS DOUBLE) < 0 THEN field || ' must not be negative'
+         -- the contract's bound (2^53): a larger count would overflow the warehouse's 64-bit sums
+         WHEN CASE WHEN t IN ('UBIGINT', 'BIGINT') THEN try_cast(s AS HUGEINT) > 9007199254740992  -- exact
+                   ELSE try_cast(s AS DOUBLE) > 9007199254740992 END THEN field || ' must not exceed 9007199254740992 (2^53)' END;
 
 CREATE OR REPLACE TEMP MACRO sm_opt_number(t, s, field, max_value) AS
     CASE WHEN sm_absent(t) THEN NULL
