@@ -15,9 +15,10 @@ from syncmon_pipeline.ingest.load import classify_text
 from conftest import make_event
 
 # 2**53 is the largest count the contract allows; the generated streams found that a larger one
-# (e.g. a retry_count of 1.3e21) passed ingest and then broke every dbt model of the fleet.
+# (e.g. a retry_count of 1.3e21) passed ingest and then broke every dbt model of the fleet. Measures
+# go up to 1e15; the SQL quarantined memory_mb 1.65e308 that the schema allowed (they disagreed).
 WRONG_VALUES = [None, 0, -1, 2.5, 3.0, True, "", "text", "x" * 10_001, [], ["a"], [1], {}, {"a": 1},
-                2**53, 2**53 + 1, 2**64, 2**70, 1e21]
+                2**53, 2**53 + 1, 2**64, 2**70, 1e21, 1e15, 1.0000001e15, 1.6e308]
 
 
 def mutations(event: dict):

@@ -139,17 +139,17 @@ WITH top AS (
             WHEN 'session_metrics' THEN coalesce(
                 sm_opt_count(pt[1], ps[1], 'payload.api_calls'),
                 sm_opt_count(pt[2], ps[2], 'payload.api_errors'),
-                sm_opt_number(pt[3], ps[3], 'payload.api_latency_ms_avg', 1e308),
-                sm_opt_number(pt[4], ps[4], 'payload.api_latency_ms_p95', 1e308),
-                sm_opt_number(pt[5], ps[5], 'payload.throughput_rps', 1e308),
+                sm_opt_number(pt[3], ps[3], 'payload.api_latency_ms_avg', 1e15),
+                sm_opt_number(pt[4], ps[4], 'payload.api_latency_ms_p95', 1e15),
+                sm_opt_number(pt[5], ps[5], 'payload.throughput_rps', 1e15),
                 sm_opt_count(pt[6], ps[6], 'payload.cache_hits'),
                 sm_opt_count(pt[7], ps[7], 'payload.cache_misses'),
-                sm_opt_number(pt[8], ps[8], 'payload.cpu_pct', 1e308),
-                sm_opt_number(pt[9], ps[9], 'payload.memory_mb', 1e308),
+                sm_opt_number(pt[8], ps[8], 'payload.cpu_pct', 1e15),
+                sm_opt_number(pt[9], ps[9], 'payload.memory_mb', 1e15),
                 sm_opt_count(pt[10], ps[10], 'payload.rate_limit_remaining'))
             WHEN 'health_check' THEN coalesce(
                 sm_bool(pt[1], 'payload.reachable', true),
-                sm_opt_number(pt[2], ps[2], 'payload.latency_ms', 1e308),
+                sm_opt_number(pt[2], ps[2], 'payload.latency_ms', 1e15),
                 sm_enum(pt[3], ps[3], 'payload.auth_status', $auth_statuses, false),
                 sm_opt_count(pt[4], ps[4], 'payload.rate_limit_remaining'),
                 sm_opt_string(pt[5], ps[5], 'payload.message', 10000))
