@@ -73,3 +73,28 @@ def test_a_slowdown_without_one_half_reads_n_a(figure):
     row[figure] = None if figure == "p95_first_half" else row[figure]
     (found,) = list(slowing_down(preloaded(performance_by_integration=[row])))
     assert ("n/a" in found.text) == (figure == "p95_first_half")
+
+
+def test_a_report_sent_with_skipped_parts_raises_a_pipeline_alert_that_resolves(tmp_path, monkeypatch):
+    import duckdb
+
+    from syncmon_pipeline.alerts.pipeline_failures import failure_observations
+    from syncmon_pipeline.reports.delivery import ReportToSend, record_skipped_parts
+
+    def broken(q: Queries):
+        raise ZeroDivisionError("injected for one section")
+
+    monkeypatch.setitem(performance.SECTIONS, "resources", broken)
+    paths = synthetic_home(tmp_path, sessions=400)
+    generated = generate(paths, "performance")
+    report = ReportToSend("performance", generated.data.period.label, "weekly", generated.files.folder)
+    now = generated.data.generated_at
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        assert record_skipped_parts(con, report, now=now) == [{"section": "performance.resources",
+                                                               "error": "ZeroDivisionError: injected for one section"}]
+        (alert,) = failure_observations(con, now)
+        assert alert.integration_id == "pipeline:report_parts:performance-weekly" and alert.rule == "sync_failure"
+        monkeypatch.setitem(performance.SECTIONS, "resources", performance.resources)  # mended
+        generate(paths, "performance")
+        assert record_skipped_parts(con, report, now=now.replace(hour=now.hour + 1)) == []
+        assert failure_observations(con, now.replace(hour=now.hour + 1)) == []

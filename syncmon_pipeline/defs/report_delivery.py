@@ -8,7 +8,7 @@ import dagster as dg
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.reports import PARTITIONS, REPORT_ASSETS, report_key
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
-from syncmon_pipeline.reports.delivery import ReportToSend, deliver_report
+from syncmon_pipeline.reports.delivery import ReportToSend, deliver_report, record_skipped_parts
 from syncmon_pipeline.reports.period import period_for_key, previous_period_key
 from syncmon_pipeline.reports.settings import PERIODS, REPORT_TYPES
 
@@ -40,6 +40,8 @@ def email_asset(granularity: str) -> dg.AssetsDefinition:
                     raise dg.Failure(description=f"{folder} has no generated report to send; materialize"
                                      f" {report_key(report_type, granularity).to_user_string()} for this period first")
                 report = ReportToSend(report_type, period.label, granularity, folder)
+                for part in record_skipped_parts(con, report, now=datetime.now(UTC)):
+                    context.log.warning(f"{report.key} was sent without a part it could not compute: {part}")
                 sent = deliver_report(
                     con, report, recipients=settings.recipients, settings=retries, outbox=paths.outbox,
                     environ=os.environ, clock=lambda: datetime.now(UTC),

@@ -10,6 +10,7 @@ A run killed mid-send leaves `sending`; the next run marks it `unknown` and does
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,27 @@ class ReportToSend:
     def failure_job(self) -> str:
         """The "pipeline" whose failure alerts: pipeline:report_delivery:<type>-<granularity>, one alert per report."""
         return f"report_delivery:{self.report_type}-{self.granularity}"
+
+    @property
+    def parts_job(self) -> str:
+        """The "pipeline" that alerts when the report had to skip parts: pipeline:report_parts:<type>-<granularity>."""
+        return f"report_parts:{self.report_type}-{self.granularity}"
+
+
+def record_skipped_parts(con: duckdb.DuckDBPyConnection, report: ReportToSend, *, now: datetime) -> list[dict]:
+    """A report that skipped sections or integrations raises sync_failure for pipeline:report_parts:…;
+    one that skipped nothing resolves it. Returns what was skipped (from report.json)."""
+    data = json.loads((report.folder / "report.json").read_text("utf-8"))
+    skipped = [r["figures"] for r in data.get("recommendations", []) if r.get("rule") == "skipped"]
+    if skipped:
+        record_failure(
+            con, run_id=f"{report.parts_job}:{report.period_label}", job_name=report.parts_job, failed_at=now,
+            message=f"{report.report_type} report {report.period_label} skipped {len(skipped)} part(s): "
+            + "; ".join(json.dumps(part, sort_keys=True)[:200] for part in skipped[:3]),
+        )
+    else:
+        close_failures(con, job_name=report.parts_job, succeeded_at=now)
+    return skipped
 
 
 @dataclass(frozen=True)
