@@ -49,13 +49,19 @@ def test_a_rule_that_fails_as_a_whole_leaves_the_other_rules_running():
     assert any(r.rule == SKIPPED and r.figures["rule"] == "cpu_saturated" for r in found)
 
 
-def test_a_section_that_raises_is_replaced_by_a_note_and_the_report_is_written(tmp_path, monkeypatch):
+@pytest.fixture
+def broken_resources(tmp_path, monkeypatch):
+    """A synthetic snapshot, and the performance report's resources section raising when it is built."""
+
     def broken(q: Queries):
         raise ZeroDivisionError("injected for one section")
 
     monkeypatch.setitem(performance.SECTIONS, "resources", broken)
-    paths = synthetic_home(tmp_path, sessions=400)
-    report = generate(paths, "performance")
+    return synthetic_home(tmp_path, sessions=400)
+
+
+def test_a_section_that_raises_is_replaced_by_a_note_and_the_report_is_written(broken_resources):
+    report = generate(broken_resources, "performance")
     resources = next(s for s in report.data.sections if s.key == "resources")
     assert "could not be computed (ZeroDivisionError: injected for one section)" in resources.intro
     assert all(s.charts or s.tables for s in report.data.sections if s.key != "resources")
@@ -75,17 +81,14 @@ def test_a_slowdown_without_one_half_reads_n_a(figure):
     assert ("n/a" in found.text) == (figure == "p95_first_half")
 
 
-def test_a_report_sent_with_skipped_parts_raises_a_pipeline_alert_that_resolves(tmp_path, monkeypatch):
+def test_a_report_sent_with_skipped_parts_raises_a_pipeline_alert_that_resolves(broken_resources, tmp_path,
+                                                                                monkeypatch):
     import duckdb
 
     from syncmon_pipeline.alerts.pipeline_failures import failure_observations
     from syncmon_pipeline.reports.delivery import ReportToSend, record_skipped_parts
 
-    def broken(q: Queries):
-        raise ZeroDivisionError("injected for one section")
-
-    monkeypatch.setitem(performance.SECTIONS, "resources", broken)
-    paths = synthetic_home(tmp_path, sessions=400)
+    paths = broken_resources
     generated = generate(paths, "performance")
     report = ReportToSend("performance", generated.data.period.label, "weekly", generated.files.folder)
     now = generated.data.generated_at
