@@ -113,3 +113,15 @@ def test_a_null_summary_from_a_rule_reads_as_a_sentence(isolated):
     """The class of the resource_exhaustion defect: SQL left the summary empty; the alert still reads."""
     text = observations.fallback_summary("resource_exhaustion", 3.0, None)
     assert text.startswith("The synchronizer runs out of CPU") and "threshold n/a" in text
+
+
+def test_a_backtest_says_which_pairs_it_skipped(isolated):
+    from syncmon_pipeline.alerts.backtest import backtest
+
+    paths, _, _, now = isolated
+    with duckdb.connect(str(paths.warehouse)) as con:
+        report = backtest(con, since=now - timedelta(hours=1), until=now, step=timedelta(minutes=5),
+                          settings=AlertingSettings(), rule="sync_failure")
+    assert any(a.integration_id == GOOD for a in report.alerts)
+    assert report.skipped and all(BAD in s for s in report.skipped)
+    assert f"skipped: rule sync_failure skipped for {BAD}" in report.render()

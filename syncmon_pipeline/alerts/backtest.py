@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -20,7 +20,7 @@ import duckdb
 from . import engine
 from .catalog import RULE_CATALOG
 from .model import Alert, Observation
-from .observations import observe
+from .observations import observe_isolated
 from .settings import AlertingSettings
 
 
@@ -56,6 +56,7 @@ class BacktestReport:
     notifications: int  # distinct notifications (one per channel and recipient)
     notifications_by_transition: Mapping[str, int] = field(default_factory=dict)
     held_back: int = 0  # messages the per-integration rate limit would have withheld (and summarised)
+    skipped: tuple[str, ...] = ()  # (rule, integration) pairs the replay could not evaluate, and why
 
     def by_rule(self) -> dict[str, dict[str, int]]:
         """Per rule: alerts fired, integrations concerned, notifications naming its alerts."""
@@ -98,6 +99,7 @@ class BacktestReport:
             f"alerts fired: {len(self.alerts)} (cleared before firing: {self.never_fired})",
             f"notifications that would have been sent: {self.notifications} ({transitions})",
             f"messages held back by the rate limit: {self.held_back}",
+            *[f"skipped: {reason}" for reason in self.skipped],
         ]
         return "\n".join(lines)
 
@@ -108,7 +110,7 @@ class BacktestReport:
             "alerts": [asdict(a) for a in self.alerts], "never_fired": self.never_fired,
             "notifications": self.notifications,
             "notifications_by_transition": dict(self.notifications_by_transition),
-            "held_back": self.held_back, "by_rule": self.by_rule(),
+            "held_back": self.held_back, "by_rule": self.by_rule(), "skipped": list(self.skipped),
         }  # fmt: skip
         return json.dumps(body, indent=2, default=_json_default)
 
@@ -136,8 +138,9 @@ def backtest(
         settings = _with_rule_enabled(settings, rule)
     ticks = replay_ticks(since, until, step)
     rules = (rule,) if rule else tuple(RULE_CATALOG)
-    observations = observe(con, ticks, settings, rules=rules)
-    return replay(observations, ticks, settings, since=since, until=until, step=step, rules=rules)
+    observed = observe_isolated(con, ticks, settings, rules=rules)
+    report = replay(observed.observations, ticks, settings, since=since, until=until, step=step, rules=rules)
+    return replace(report, skipped=tuple(f.describe() for f in observed.failures))
 
 
 def replay_ticks(since: datetime, until: datetime, step: timedelta) -> list[datetime]:
