@@ -71,3 +71,9 @@ def sql_redaction_parameters() -> dict[str, str]:
         params[f"redact_pattern_{index}"] = rule.pattern
         params[f"redact_replacement_{index}"] = rule.replacement
     return params
+
+
+def error_line(error: BaseException, max_chars: int = 300) -> str:
+    """An exception as one redacted line, `Kind: first line of the message`: safe for logs, metadata, reports."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    return (redact(f"{type(error).__name__}: {first_line}") or "")[:max_chars]

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from syncmon_pipeline.redaction import redact
+from syncmon_pipeline.redaction import error_line
 from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
 from syncmon_pipeline.timestamps import to_utc_naive
 
@@ -119,11 +119,6 @@ def rule_rows(con: duckdb.DuckDBPyConnection, rule: str) -> list[tuple[Any, ...]
     return query_sql_file(con, RULES_PACKAGE, f"{rule}.sql")
 
 
-def _error_text(error: BaseException) -> str:
-    first_line = (str(error).strip().splitlines() or [""])[0]
-    return redact(f"{type(error).__name__}: {first_line}")[:MAX_ERROR_CHARS]
-
-
 def _rule_rows_isolated(
     con: duckdb.DuckDBPyConnection, rule: str, integrations: Sequence[str]
 ) -> tuple[list[tuple[Any, ...]], list[RuleFailure]]:
@@ -145,13 +140,13 @@ def _rule_rows_isolated(
             try:
                 rows.extend(rule_rows(con, rule))
             except Exception as error:  # noqa: BLE001
-                failures.append(RuleFailure(rule, integration_id, _error_text(error)))
+                failures.append(RuleFailure(rule, integration_id, error_line(error, MAX_ERROR_CHARS)))
     finally:
         con.execute("CREATE OR REPLACE TEMP TABLE _alert_params AS SELECT * FROM _alert_params_all")
         con.execute("DROP TABLE IF EXISTS _alert_params_all")
     if not failures and not rows and integrations:
         # It failed as a whole but for no single integration: say so rather than lose the error.
-        failures = [RuleFailure(rule, "*", _error_text(whole_error))]
+        failures = [RuleFailure(rule, "*", error_line(whole_error, MAX_ERROR_CHARS))]
     return rows, failures
 
 
@@ -189,7 +184,7 @@ def _with_streaks(
         try:
             observation = _observation(rule, row, position, streaks)
         except Exception as error:  # noqa: BLE001 - one unreadable row must not hide the others
-            failures.setdefault(integration_id, RuleFailure(rule, integration_id, _error_text(error)))
+            failures.setdefault(integration_id, RuleFailure(rule, integration_id, error_line(error, MAX_ERROR_CHARS)))
             continue
         observations.append(observation)
     return observations, list(failures.values())

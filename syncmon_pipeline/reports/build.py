@@ -9,6 +9,7 @@ from types import ModuleType
 
 import duckdb
 
+from syncmon_pipeline.redaction import error_line
 from syncmon_pipeline.timestamps import from_utc_naive
 
 from . import compliance, data_quality, performance, usage
@@ -87,7 +88,7 @@ def _section_or_note(
     try:
         return build(q), None
     except Exception as error:  # noqa: BLE001 - one section's failure never fails the whole report
-        reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+        reason = error_line(error)
         title = key.split(".", 1)[1].replace("_", " ").capitalize()
         intro = f"This section could not be computed ({reason}). The other sections are complete."
         note = Recommendation(SKIPPED, "warning", f"Section {title!r} was skipped: {reason}.",

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from syncmon_pipeline.redaction import error_line
+
 from .model import Recommendation
 from .queries import Queries
 
@@ -34,10 +36,6 @@ def _n(value: Any, spec: str, unit: str = "") -> str:
     return "n/a" if value is None else f"{format(value, spec)}{unit}"
 
 
-def _error(error: BaseException) -> str:
-    return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
-
-
 def _each(rule: str, rows: Iterable[dict[str, Any]], make: Callable[[dict[str, Any]], Recommendation]) -> list[Recommendation]:
     """One recommendation per row; a row that cannot be read is left out and named in a skipped note."""
     found, skipped = [], []
@@ -45,7 +43,7 @@ def _each(rule: str, rows: Iterable[dict[str, Any]], make: Callable[[dict[str, A
         try:
             found.append(make(row))
         except Exception as error:  # noqa: BLE001 - one integration's odd figures never hide the others'
-            skipped.append((row.get("integration_id") or "?", _error(error)))
+            skipped.append((row.get("integration_id") or "?", error_line(error)))
     if skipped:
         names = ", ".join(name for name, _ in skipped[:PER_RULE])
         found.append(Recommendation(SKIPPED, "info", f"The {rule} check was skipped for {len(skipped)} integration(s)"
@@ -210,5 +208,5 @@ def _guarded(rule: Callable[[Queries], Iterator[Recommendation]], q: Queries) ->
         return list(rule(q))
     except Exception as error:  # noqa: BLE001
         name = rule.__name__
-        return [Recommendation(SKIPPED, "info", f"The {name} check could not be computed for this report ({_error(error)}).",
-                               {"rule": name, "error": _error(error)})]
+        return [Recommendation(SKIPPED, "info", f"The {name} check could not be computed for this report ({error_line(error)}).",
+                               {"rule": name, "error": error_line(error)})]
