@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install chromium demo test test-fast test-nightly run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency benchmark-reports clean
+.PHONY: install chromium demo api test test-fast test-nightly run-once benchmark benchmark-refresh benchmark-alerts benchmark-alert-latency benchmark-reports benchmark-api clean
 
 install: $(VENV)/.installed dbt_models/target/manifest.json $(DAGSTER_HOME)/dagster.yaml chromium
 
@@ -51,6 +51,10 @@ test-nightly: install
 run-once: install
 	$(BIN)/syncmon run-once
 
+# The live service alone (make demo starts it beside dagster dev).
+api: install
+	$(BIN)/syncmon api
+
 benchmark: install
 	$(BIN)/python benchmarks/ingest_benchmark.py
 
@@ -65,6 +69,9 @@ benchmark-alert-latency: install
 
 benchmark-reports: install
 	$(BIN)/python benchmarks/report_benchmark.py
+
+benchmark-api: install
+	$(BIN)/python benchmarks/api_benchmark.py
 
 clean:
 	rm -rf $(VENV) .dagster_home dbt_models/target dbt_models/logs

@@ -10,6 +10,7 @@ export PATH="$PWD/$BIN:$PATH"  # dagster-dbt looks for dbt on PATH
 export SYNCMON_HOME="${SYNCMON_HOME:-$PWD/data}"
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 INTEGRATIONS="${SYNCMON_DEMO_INTEGRATIONS:-12}"
+API_PORT="${SYNCMON_API_PORT:-8000}"
 
 pids=()
 alive() { for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && return 0; done; return 1; }
@@ -40,5 +41,21 @@ echo "demo: dashboard → file://$SYNCMON_HOME/reports/dashboard.html (written b
 echo "demo: reports → in the UI, Assets → group reports → Materialize (pick a day, week or month)"
 "$BIN/dagster" dev -h 127.0.0.1 -p 3000 -w workspace.yaml &
 pids+=($!)
+
+"$BIN/syncmon" api --host 127.0.0.1 --port "$API_PORT" &
+pids+=($!)
+for _ in $(seq 1 100); do  # the service writes its admin token on start (unless api.tokens are configured)
+    "$BIN/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$API_PORT/v1/healthz', timeout=1)" \
+        2>/dev/null && break
+    sleep 0.2
+done
+echo "demo: live service (API, stream, live dashboard) on http://127.0.0.1:$API_PORT/ — docs at /docs"
+if [ -s "$SYNCMON_HOME/api-token" ]; then
+    TOKEN="$(cat "$SYNCMON_HOME/api-token")"
+    echo "demo: API token (admin, kept in $SYNCMON_HOME/api-token): $TOKEN"
+    echo "demo: live dashboard → http://127.0.0.1:$API_PORT/?access_token=$TOKEN"
+else
+    echo "demo: API tokens: the secrets in the environment variables named under api.tokens in syncmon.yaml"
+fi
 
 wait -n "${pids[@]}" || true

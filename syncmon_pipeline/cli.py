@@ -29,11 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run-once", help="Ingest everything in the landing folder and build every asset, then print a summary."
     )
     run.set_defaults(func=_run_once_command)
+    from syncmon_pipeline.api.server import register_cli as register_api_cli
     from syncmon_pipeline.cli_alerts import register_cli as register_alerts_cli
     from syncmon_pipeline.simulator import register_cli
 
     register_cli(commands)
     register_alerts_cli(commands)
+    register_api_cli(commands)
     return parser
 
 

@@ -117,25 +117,30 @@ def _show(args: argparse.Namespace) -> int:
 
 def _action(args: argparse.Namespace) -> int:
     from syncmon_pipeline.alerts import service
+    from syncmon_pipeline.alerts.changefeed import feed_file
+    from syncmon_pipeline.defs.resources import data_paths
 
     settings = load_settings().alerting
     now = datetime.now(UTC)
+    feed = feed_file(data_paths().changefeed)  # the API's live stream hears of CLI actions too
     with _connection() as con:
         if args.command_name == "ack":
-            alert = service.acknowledge_alert(con, args.alert_id, by=args.by, now=now, settings=settings)
+            alert = service.acknowledge_alert(con, args.alert_id, by=args.by, now=now, settings=settings,
+                                              changefeed=feed)  # fmt: skip
             print(f"acknowledged {alert.alert_id} ({alert.alert_type}, {alert.integration_id}): escalation stopped")
         elif args.command_name == "resolve":
-            alert = service.resolve_alert(con, args.alert_id, by=args.by, now=now, settings=settings)
+            alert = service.resolve_alert(con, args.alert_id, by=args.by, now=now, settings=settings,
+                                          changefeed=feed)  # fmt: skip
             print(f"resolved {alert.alert_id} ({alert.alert_type}, {alert.integration_id})")
         elif args.command_name == "silence":
             starts = args.starts_at or now
             silence = service.add_silence(
                 con, matchers=dict(args.match), starts_at=starts, ends_at=starts + args.duration,
-                author=args.author, comment=args.comment, now=now, settings=settings,
+                author=args.author, comment=args.comment, now=now, settings=settings, changefeed=feed,
             )  # fmt: skip
             print(f"silence {silence.silence_id} {dict(silence.matchers)} until {silence.ends_at.isoformat()}")
         else:
-            service.expire_silence(con, args.silence_id, now=now, settings=settings)
+            service.expire_silence(con, args.silence_id, now=now, settings=settings, changefeed=feed)
             print(f"silence {args.silence_id} expired")
         _deliver(con, settings)
     return 0

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from syncmon_pipeline.alerts.settings import AlertingSettings
+from syncmon_pipeline.api.settings import ApiSettings
 from syncmon_pipeline.reports.settings import ReportSettings, RetentionSettings
 
 
@@ -72,6 +73,7 @@ class Settings(_Section):
     alerting: AlertingSettings = AlertingSettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()
+    api: ApiSettings = ApiSettings()
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
@@ -146,6 +148,30 @@ class DataPaths(BaseModel):
     @cached_property
     def outbox(self) -> Path:
         return self.home / "outbox"
+
+    @cached_property
+    def commands(self) -> Path:
+        """The command inbox: operator actions from the API, applied by the alert job (pending/, done/)."""
+        return self.home / "commands"
+
+    @cached_property
+    def changefeed(self) -> Path:
+        """What the alert engine committed, appended after each commit (read by the API's stream)."""
+        return self.home / "changefeed"
+
+    @cached_property
+    def alerts_snapshot(self) -> Path:
+        """The alerts schema alone, republished after every alert evaluation (fresher than the analyst one)."""
+        return self.warehouse_dir / "alert_state.duckdb"  # not alerts.duckdb: its catalog would shadow the alerts schema
+
+    @cached_property
+    def api_state(self) -> Path:
+        """The API's own small state: idempotency records."""
+        return self.home / "api"
+
+    @cached_property
+    def api_token_file(self) -> Path:
+        return self.home / "api-token"
 
     def ensure(self) -> DataPaths:
         for folder in (self.landing, self.processed, self.warehouse_dir):

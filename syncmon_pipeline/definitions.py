@@ -19,6 +19,7 @@ from syncmon_pipeline.defs.dbt import dbt_models, dbt_unit_tests
 from syncmon_pipeline.defs.ingest import LANDING_FILES, ingest_job, landing_sensor, raw_events
 from syncmon_pipeline.defs.publish import analyst_snapshot_asset
 from syncmon_pipeline.defs.report_delivery import EMAIL_ASSETS, REPORT_JOBS, REPORT_SCHEDULES
+from syncmon_pipeline.defs.report_requests import report_request_sensor
 from syncmon_pipeline.defs.reports import REPORT_ASSETS, custom_report, dashboard
 from syncmon_pipeline.defs.retention import retention_job, retention_schedule
 from syncmon_pipeline.defs.resources import build_resources
@@ -52,7 +53,7 @@ def build_definitions() -> dg.Definitions:
         ],  # fmt: skip
         asset_checks=[dbt_unit_tests, *firing_alert_checks],
         jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS, *REPORT_JOBS.values(), retention_job],
-        sensors=[landing_sensor, alert_sensor, pipeline_failure_sensor],
+        sensors=[landing_sensor, alert_sensor, pipeline_failure_sensor, report_request_sensor],
         schedules=[analytics_schedule, *REPORT_SCHEDULES, retention_schedule],
         resources=build_resources(),
     ).map_asset_specs(func=_with_freshness)

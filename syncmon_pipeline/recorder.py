@@ -93,16 +93,25 @@ def write_events_atomically(
 ) -> Path:
     """Write `events` as `{name}.ndjson[.gz]` in `landing_dir` so the file only ever appears complete.
 
-    One orjson-serialised object per line, each ending in `\\n`. The bytes go to
-    `.{name}.tmp` (hidden, ignored by the landing sensor), are fsynced and then
-    renamed over the final name with `os.replace`. The temporary file is removed
-    on any error. Creates `landing_dir` when missing. Returns the final path.
+    One orjson-serialised object per line, each ending in `\\n` (see `write_lines_atomically`).
+    """
+    _check_file_name(name)
+    Path(landing_dir).mkdir(parents=True, exist_ok=True)
+    dumps = orjson.dumps
+    return write_lines_atomically(landing_dir, [dumps(event) for event in events], name, compress=compress)
+
+
+def write_lines_atomically(landing_dir: Path, lines: Iterable[bytes], name: str, *, compress: bool = False) -> Path:
+    """Write NDJSON `lines` (no newlines inside) as `{name}.ndjson[.gz]`, appearing only when complete.
+
+    The bytes go to `.{name}.tmp` (hidden, ignored by the landing sensor), are fsynced and then
+    renamed over the final name with `os.replace`; the directory is fsynced so the rename survives a
+    crash. The temporary file is removed on any error. Creates `landing_dir` when missing.
     """
     _check_file_name(name)
     landing_dir = Path(landing_dir)
     landing_dir.mkdir(parents=True, exist_ok=True)
-    dumps = orjson.dumps
-    data = b"".join([dumps(event) + b"\n" for event in events])
+    data = b"".join([line + b"\n" for line in lines])
     if compress:
         data = gzip.compress(data, compresslevel=_GZIP_LEVEL, mtime=0)
     final = landing_dir / f"{name}.ndjson{'.gz' if compress else ''}"

@@ -53,12 +53,23 @@ REDACTION_RULES: tuple[RedactionRule, ...] = (
 REDACTION_PREFILTER = r"(?i)(@|bearer|" + _SECRET_KEYS + r")"
 
 _COMPILED = tuple((re.compile(rule.pattern), rule.replacement) for rule in REDACTION_RULES)
+# Every text REDACTION_PREFILTER matches holds one of these once case-folded (a superset, tested):
+# plain substring tests are ~50x cheaper than the case-insensitive alternation in Python's re.
+_PREFILTER_WORDS = ("@", "bearer", "passw", "pwd", "secret", "token", "key", "signature", "authorization")
+
+
+def may_hold_secrets(text: str) -> bool:
+    """False when `redact` would surely change nothing (one cheap scan, e.g. of a whole batch)."""
+    folded = text.casefold()
+    return any(word in folded for word in _PREFILTER_WORDS)
 
 
 def redact(text: str | None) -> str | None:
     """Return `text` with e-mail addresses, bearer tokens, passwords and API keys replaced."""
     if text is None:
         return None
+    if not may_hold_secrets(text):
+        return text
     for pattern, replacement in _COMPILED:
         text = pattern.sub(replacement, text)
     return text

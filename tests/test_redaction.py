@@ -6,6 +6,8 @@ import json
 
 import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncmon_pipeline.redaction import REDACTION_RULES, redact
 
@@ -81,3 +83,20 @@ def test_a_planted_secret_is_absent_from_every_table(home, ingest):
     assert "[REDACTED" in everything
     stored = query(home, "SELECT payload ->> '$.message' FROM raw.sync_events WHERE event_type = 'session_error'")
     assert ("401 with Authorization: [REDACTED]",) in stored
+
+
+@given(st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyzKſİı@-_ :=\"\\")) | st.characters(), max_size=60))
+def test_the_cheap_prefilter_lets_through_everything_the_redaction_regex_could_touch(text):
+    import re
+
+    from syncmon_pipeline.redaction import REDACTION_PREFILTER, may_hold_secrets
+
+    if re.search(REDACTION_PREFILTER, text):
+        assert may_hold_secrets(text)
+
+
+@pytest.mark.parametrize("text", ["PASSWORD=x", "paſsword=x", "\u212aey=x", "Authorization: x", "a@b.co", "BeArEr x"])
+def test_the_cheap_prefilter_knows_case_folded_spellings(text):
+    from syncmon_pipeline.redaction import may_hold_secrets, redact
+
+    assert may_hold_secrets(text)

@@ -1,8 +1,9 @@
 """Alert state in the warehouse: load the engine's state, record what an engine call decided, read alerts back.
 
 `record` writes one engine result in one transaction — the changed alerts, the engine state, the
-silences and the new notifications in the ledger — so a run killed half way leaves either the old
-decision or the new one, never a notification without the alert state that explains it.
+silences, the new notifications in the ledger and the operator commands it applied — so a run killed
+half way leaves either the old decision or the new one, never a notification without the alert state
+that explains it, nor a command applied without the record that it was.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import duckdb
 
-from syncmon_pipeline.sql_files import run_sql_file
+from syncmon_pipeline.commands.inbox import Command, Outcome
+from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
 from syncmon_pipeline.timestamps import from_utc_naive, to_utc_naive
 
 from . import ledger
@@ -61,6 +63,15 @@ def _silence_params(silence: Silence) -> dict[str, Any]:
     return {k: to_utc_naive(v) if isinstance(v, datetime) else v for k, v in params.items()}
 
 
+def _command_params(outcome: Outcome) -> dict[str, Any]:
+    command = outcome.command
+    return {
+        "command_id": command.command_id, "kind": command.kind, "actor": command.actor, "status": outcome.status,
+        "reason": outcome.reason, "applied_at": to_utc_naive(outcome.applied_at),
+        "result": json.dumps(dict(outcome.result), default=str, sort_keys=True),
+    }  # fmt: skip
+
+
 def record(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -68,19 +79,27 @@ def record(
     changed: Iterable[Alert],
     notifications: Iterable[Notification],
     now: datetime,
+    silences: Iterable[Silence] | None = None,
+    commands: Iterable[Outcome] = (),
 ) -> int:
-    """Persist one engine decision atomically; returns how many notifications were newly queued."""
+    """Persist one engine decision atomically; returns how many notifications were newly queued.
+
+    `silences` defaults to the state's; `commands` are the outcomes of the operator commands this
+    decision applied or rejected (replays, recorded before, are skipped)."""
     ensure_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
         for alert in changed:
             run_sql_file(con, _PACKAGE, "upsert_alert.sql", _alert_params(alert, now))
-        for silence in state.silences:
+        for silence in state.silences if silences is None else silences:
             run_sql_file(con, _PACKAGE, "upsert_silence.sql", _silence_params(silence))
         con.execute(
             "INSERT OR REPLACE INTO alerts.engine_state VALUES (1, ?, ?)", [state.to_json(), to_utc_naive(now)]
         )
         queued = ledger.enqueue(con, list(notifications), now)
+        for outcome in commands:
+            if not outcome.replayed:
+                run_sql_file(con, _PACKAGE, "record_applied_command.sql", _command_params(outcome))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -129,3 +148,23 @@ def find_alert(con: duckdb.DuckDBPyConnection, alert_id: str) -> dict[str, Any] 
 def alert_counts(con: duckdb.DuckDBPyConnection) -> Mapping[str, int]:
     ensure_tables(con)
     return dict(con.execute("SELECT status, count(*) FROM alerts.alerts GROUP BY status").fetchall())
+
+
+def recorded_outcomes(con: duckdb.DuckDBPyConnection, commands: Iterable[Command]) -> list[Outcome]:
+    """The outcomes recorded for those of `commands` that were applied or rejected before (replays)."""
+    ensure_tables(con)
+    by_id = {c.command_id: c for c in commands}
+    if not by_id:
+        return []
+    rows = query_sql_file(con, _PACKAGE, "applied_commands.sql", {"ids": sorted(by_id)})
+    return [
+        Outcome(by_id[command_id], status, reason, from_utc_naive(applied_at),
+                json.loads(result) if isinstance(result, str) else dict(result or {}), replayed=True)
+        for command_id, status, reason, applied_at, result in rows
+    ]  # fmt: skip
+
+
+def silence_exists(con: duckdb.DuckDBPyConnection, silence_id: str) -> bool:
+    """Whether the id was ever used (the engine state forgets ended silences after a day)."""
+    ensure_tables(con)
+    return bool(query_sql_file(con, _PACKAGE, "silence_exists.sql", {"silence_id": silence_id})[0][0])

@@ -1,7 +1,8 @@
 """Acknowledge, resolve, silence and unsilence from the Dagster UI: jobs launched with config.
 
-Each job runs the action (the same service function `syncmon alerts` uses), then delivers what the
-action queued (a resolved notice, say) with the alert job's delivery op.
+Each job runs the action (the same service function `syncmon alerts` uses, which appends the change
+to the alert changefeed), then delivers what the action queued (a resolved notice, say) with the alert
+job's delivery op.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -10,9 +11,10 @@ import dagster as dg
 from pydantic import Field
 
 from syncmon_pipeline.alerts import service
+from syncmon_pipeline.alerts.changefeed import feed_file
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.alerts import deliver_notifications_op
-from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
 
 
 class AlertActionConfig(dg.Config):
@@ -38,11 +40,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _feed():
+    return feed_file(data_paths().changefeed)
+
+
 @dg.op(pool=WAREHOUSE_POOL)
 def acknowledge_alert_op(context: dg.OpExecutionContext, config: AlertActionConfig, warehouse: WarehouseResource) -> str:
     with warehouse.get_connection() as con:
         alert = service.acknowledge_alert(con, config.alert_id, by=config.by, now=_now(),
-                                          settings=load_settings().alerting)  # fmt: skip
+                                          settings=load_settings().alerting, changefeed=_feed())  # fmt: skip
     context.log.info(f"alert {alert.alert_id} acknowledged by {config.by}: escalation stopped")
     return ""
 
@@ -51,7 +57,7 @@ def acknowledge_alert_op(context: dg.OpExecutionContext, config: AlertActionConf
 def resolve_alert_op(context: dg.OpExecutionContext, config: AlertActionConfig, warehouse: WarehouseResource) -> str:
     with warehouse.get_connection() as con:
         alert = service.resolve_alert(con, config.alert_id, by=config.by, now=_now(),
-                                      settings=load_settings().alerting)  # fmt: skip
+                                      settings=load_settings().alerting, changefeed=_feed())  # fmt: skip
     context.log.info(f"alert {alert.alert_id} resolved by {config.by}")
     return ""
 
@@ -66,7 +72,7 @@ def silence_alerts_op(context: dg.OpExecutionContext, config: SilenceConfig, war
         silence = service.add_silence(
             con, matchers=config.matchers, starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=config.duration_minutes), author=config.author,
-            comment=config.comment, now=now, settings=load_settings().alerting,
+            comment=config.comment, now=now, settings=load_settings().alerting, changefeed=_feed(),
         )  # fmt: skip
     context.log.info(f"silence {silence.silence_id} until {silence.ends_at.isoformat()}: {dict(silence.matchers)}")
     return ""
@@ -75,7 +81,8 @@ def silence_alerts_op(context: dg.OpExecutionContext, config: SilenceConfig, war
 @dg.op(pool=WAREHOUSE_POOL)
 def unsilence_alerts_op(context: dg.OpExecutionContext, config: UnsilenceConfig, warehouse: WarehouseResource) -> str:
     with warehouse.get_connection() as con:
-        service.expire_silence(con, config.silence_id, now=_now(), settings=load_settings().alerting)
+        service.expire_silence(con, config.silence_id, now=_now(), settings=load_settings().alerting,
+                               changefeed=_feed())  # fmt: skip
     context.log.info(f"silence {config.silence_id} expired")
     return ""
 

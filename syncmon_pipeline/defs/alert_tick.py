@@ -1,15 +1,24 @@
 """One alert tick — evaluate every rule now, then deliver what is due — shared by the alert job's ops
 and the `alerts/alert_state` asset that ends every ingest run (the fast path to a page).
+
+The evaluation also applies the operator commands waiting in the inbox (same transaction), and after
+its commit appends to the alert changefeed, republishes the alerts snapshot and writes the commands'
+outcome files — in that order, so whoever reads an outcome finds its effect in the snapshot already.
 """
 
 import os
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 
 from syncmon_pipeline.alerts import ledger, pipeline_failures, service
+from syncmon_pipeline.alerts.changefeed import feed_file
 from syncmon_pipeline.alerts.wakeup import read_wakeup, write_wakeup
-from syncmon_pipeline.config import load_settings
+from syncmon_pipeline.commands import inbox
+from syncmon_pipeline.config import DataPaths, load_settings
+from syncmon_pipeline.publish.snapshot import publish_snapshot
 from syncmon_pipeline.defs.alert_ui import ALERT_ASSETS, HEALTH_CHECKS, SESSIONS, check_evaluation
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
 
@@ -51,8 +60,10 @@ def evaluate_now(
     """Evaluate and record; report firing alerts on the UI's `firing_alerts` checks. Returns the engine's
     next wake-up (ISO 8601, or "") and figures for the run's metadata."""
     settings = load_settings().alerting
-    now = datetime.now(UTC)
+    paths = data_paths()
     with warehouse.get_connection() as con:
+        now = datetime.now(UTC)  # after the wait for the warehouse: commands queued meanwhile are applied too
+        commands = inbox.read_pending(paths.commands, inbox.ALERT_KINDS, now=now)
         if config.failed_run_id:
             pipeline_failures.record_failure(
                 con, run_id=config.failed_run_id, job_name=config.failed_job_name,
@@ -60,7 +71,17 @@ def evaluate_now(
                 message=config.failure_message,
             )  # fmt: skip
         _close_fixed_pipeline_failures(context, con)
-        summary = service.evaluate_alerts(con, now=now, settings=settings)
+        summary = service.evaluate_alerts(con, now=now, settings=settings, commands=commands,
+                                          changefeed=feed_file(paths.changefeed))  # fmt: skip
+        snapshot_seconds = _publish_alerts_snapshot(context, con, paths, now)
+    for outcome in summary.outcomes:
+        inbox.write_outcome(paths.commands, outcome.command, status=outcome.status, reason=outcome.reason,
+                            applied_at=outcome.applied_at, result=outcome.result)  # fmt: skip
+        context.log.info(
+            f"command {outcome.command.command_id} {outcome.command.kind} by {outcome.command.actor}:"
+            f" {outcome.status}{' (applied before)' if outcome.replayed else ''}"
+            + (f": {outcome.reason}" if outcome.reason else "")
+        )
     firing = [
         {"alert_id": a.alert_id, "alert_type": a.alert_type, "severity": a.severity,
          "integration_id": a.integration_id, "status": a.status, "fired_at": a.fired_at, "summary": a.summary}
@@ -79,11 +100,30 @@ def evaluate_now(
         "pending": sum(1 for a in summary.active if a.status == "pending"),
         "notifications_queued": summary.notifications_queued,
         "rule_failures": len(summary.rule_failures),
+        "commands_applied": sum(1 for o in summary.outcomes if o.status == "applied" and not o.replayed),
+        "commands_rejected": sum(1 for o in summary.outcomes if o.status == "rejected" and not o.replayed),
+        **({"alerts_snapshot_seconds": round(snapshot_seconds, 3)} if snapshot_seconds is not None else {}),
         **({"skipped_rules": dg.MetadataValue.json([
             {"rule": f.rule, "integration_id": f.integration_id, "error": f.error} for f in summary.rule_failures
         ])} if summary.rule_failures else {}),
     }  # fmt: skip
     return (summary.next_wakeup.isoformat() if summary.next_wakeup else ""), figures
+
+
+def _publish_alerts_snapshot(
+    context: dg.OpExecutionContext, con: duckdb.DuckDBPyConnection, paths: DataPaths, now: datetime
+) -> float | None:
+    """Republish warehouse/alerts.duckdb (the alerts schema alone) for the API; seconds taken, None if it failed.
+
+    The decision is committed already: a snapshot that cannot be written is a warning, and the previous
+    one stays in place, rather than a failed evaluation whose notifications would then wait."""
+    started = time.perf_counter()
+    try:
+        publish_snapshot(con, target=paths.alerts_snapshot, exports_dir=None, published_at=now, schemas=("alerts",))
+    except (OSError, duckdb.Error) as error:
+        context.log.warning(f"alerts snapshot {paths.alerts_snapshot} not republished: {error}")
+        return None
+    return time.perf_counter() - started
 
 
 def deliver_now(context: dg.OpExecutionContext, warehouse: WarehouseResource, engine_wakeup: str) -> dict:

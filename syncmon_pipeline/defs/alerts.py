@@ -4,7 +4,8 @@ The job has two ops in the warehouse pool: `evaluate_alerts_op` (rules → engin
 queued notifications, plus the Dagster UI channel) and `deliver_notifications_op` (the ledger sends
 what is due: e-mail, webhooks), both thin wrappers over `alert_tick`. The sensor launches it when
 facts or anomaly scores land that no ingest run evaluated (ingest runs end with `alerts/alert_state`),
-when the engine has a time-based transition due, and at least every `alerting.evaluate_every_seconds`.
+when the engine has a time-based transition due, and at least every `alerting.evaluate_every_seconds`;
+first of all when operator commands wait in the inbox (the evaluation applies them).
 """
 
 import json
@@ -13,12 +14,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from syncmon_pipeline.alerts.wakeup import read_wakeup
+from syncmon_pipeline.commands import inbox
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.alert_tick import EvaluateAlertsConfig, alert_state, deliver_now, evaluate_now, wakeup_file
 from syncmon_pipeline.defs.alert_ui import ALERT_ASSETS
 from syncmon_pipeline.defs.analytics import analytics_job
 from syncmon_pipeline.defs.ingest import URGENT_RUN_TAGS, WAITING_STATUSES, ingest_job
-from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
 
 # Fresh data in any of these is worth an evaluation right away.
 WATCHED_ASSETS = ALERT_ASSETS
@@ -59,9 +61,9 @@ def _latest_storage_id(instance: dg.DagsterInstance, key: dg.AssetKey) -> int:
     job=alert_evaluation_job,
     minimum_interval_seconds=load_settings().alerting.sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Evaluates alerts after fresh facts or anomaly scores land (unless the ingest run that"
-    " refreshed them evaluated already), when a timed transition is due, and at least every minute."
-    " Never opens the warehouse.",
+    description="Evaluates alerts when operator commands wait in the inbox, after fresh facts or anomaly"
+    " scores land (unless the ingest run that refreshed them evaluated already), when a timed transition is"
+    " due, and at least every minute. Never opens the warehouse.",
 )
 def alert_sensor(context: dg.SensorEvaluationContext):
     settings = load_settings().alerting
@@ -78,7 +80,9 @@ def alert_sensor(context: dg.SensorEvaluationContext):
     seen = cursor.get("storage_ids", {})
     wakeup = read_wakeup(wakeup_file())
     last = cursor.get("last_launch")
-    if any(sid != seen.get(key) and sid > evaluated for key, sid in latest.items()):
+    if inbox.has_pending(data_paths().commands, inbox.ALERT_KINDS):
+        reason = "pending command"  # an operator is waiting for the outcome
+    elif any(sid != seen.get(key) and sid > evaluated for key, sid in latest.items()):
         reason = "fresh facts"
     elif wakeup is not None and wakeup <= now:
         reason = "timed transition due"

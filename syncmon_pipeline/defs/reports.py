@@ -1,12 +1,21 @@
-"""Report assets (four types × daily/weekly/monthly partitions, and a custom report) and the dashboard."""
+"""Report assets (four types × daily/weekly/monthly partitions, and a custom report) and the dashboard.
+
+A run launched for a report command (report_request_sensor) carries its `command_id` in the config;
+the asset answers the command when it is done: applied with the report's id and folder, or rejected
+with the reason (and the run still fails).
+"""
 
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from pydantic import Field
 
+from syncmon_pipeline.alerts.changefeed import feed_file
+from syncmon_pipeline.commands import inbox
+from syncmon_pipeline.commands.answer import answer_command
 from syncmon_pipeline.config import load_settings
 from syncmon_pipeline.defs.resources import data_paths
+from syncmon_pipeline.redaction import error_line
 from syncmon_pipeline.reports.build import CUSTOM, ReportRequest, section_catalog, skipped_parts
 from syncmon_pipeline.reports.materialize import (
     GeneratedReport,
@@ -83,12 +92,36 @@ def report_result(context: dg.AssetExecutionContext, report: GeneratedReport) ->
     return dg.MaterializeResult(metadata=metadata)
 
 
-def _generate(context: dg.AssetExecutionContext, request: ReportRequest, *, email_images: bool) -> dg.MaterializeResult:
+def _answer(context: dg.AssetExecutionContext, command_id: str, status: str, reason: str | None = None,
+            result: dict | None = None) -> None:  # fmt: skip
+    """Settle the command this run was launched for, if any (and if no one settled it already)."""
+    if not command_id:
+        return
+    paths = data_paths()
+    command = inbox.pending_command(paths.commands, command_id)
+    if command is None:
+        context.log.warning(f"command {command_id} is not pending any more; its outcome is left as it was")
+        return
+    answer_command(paths.commands, feed_file(paths.changefeed), command, status=status, reason=reason,
+                   result=result or {}, now=datetime.now(UTC))  # fmt: skip
+    context.log.info(f"command {command_id} {status}" + (f": {reason}" if reason else ""))
+
+
+def _generate(
+    context: dg.AssetExecutionContext, request: ReportRequest, *, email_images: bool, command_id: str = ""
+) -> dg.MaterializeResult:
     try:
         report = generate_report(data_paths(), request, load_settings().reports,
                                  generated_at=datetime.now(UTC), email_images=email_images)
     except SnapshotMissing as exc:
+        _answer(context, command_id, "rejected", str(exc))
         raise dg.Failure(description=str(exc)) from exc
+    except Exception as exc:
+        _answer(context, command_id, "rejected", f"the report could not be generated: {error_line(exc)}")
+        raise
+    _answer(context, command_id, "applied", result={
+        "report_id": f"{report.data.report_type}/{report.data.period.label}", "folder": str(report.files.folder),
+    })  # fmt: skip
     return report_result(context, report)
 
 
@@ -97,6 +130,7 @@ class PeriodReportConfig(dg.Config):
         True, description="Render static chart images for the e-mail body (headless Chromium; reports.chart_images)."
         " Only reports that are e-mailed (reports.types, reports.periods) get them.",
     )
+    command_id: str = Field("", description="The inbox command this run answers (set by report_request_sensor).")
 
 
 def report_asset(report_type: str, granularity: str) -> dg.AssetsDefinition:
@@ -112,9 +146,14 @@ def report_asset(report_type: str, granularity: str) -> dg.AssetsDefinition:
     )
     def _report(context: dg.AssetExecutionContext, config: PeriodReportConfig) -> dg.MaterializeResult:
         settings = load_settings().reports
-        period = period_for_key(granularity, context.partition_key, settings.timezone)
+        try:
+            period = period_for_key(granularity, context.partition_key, settings.timezone)
+        except ValueError as exc:
+            _answer(context, config.command_id, "rejected", f"period {context.partition_key}: {exc}")
+            raise dg.Failure(description=str(exc)) from exc
         sent = report_type in settings.types and granularity in settings.periods
-        return _generate(context, ReportRequest(report_type, period), email_images=config.email_images and sent)
+        return _generate(context, ReportRequest(report_type, period), email_images=config.email_images and sent,
+                         command_id=config.command_id)  # fmt: skip
 
     return _report
 
@@ -132,6 +171,7 @@ class CustomReportConfig(dg.Config):
     )
     name: str = Field("custom", pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Folder name prefix.")
     title: str = Field("", description="Report title; empty: 'Custom report'.")
+    command_id: str = Field("", description="The inbox command this run answers (set by report_request_sensor).")
 
 
 def _moment(text: str, default: datetime) -> datetime:
@@ -150,16 +190,17 @@ def _moment(text: str, default: datetime) -> datetime:
     " sections: " + ", ".join(section_catalog()) + ".",
 )
 def custom_report(context: dg.AssetExecutionContext, config: CustomReportConfig) -> dg.MaterializeResult:
-    end = _moment(config.end, datetime.now(UTC))
-    start = _moment(config.start, end - timedelta(days=7))
     try:
+        end = _moment(config.end, datetime.now(UTC))
+        start = _moment(config.start, end - timedelta(days=7))
         period = custom_period(start, end, load_settings().reports.timezone, config.name)
         request = ReportRequest(CUSTOM, period, tuple(config.integrations), tuple(config.entity_types),
                                 tuple(config.sections), config.title or None)
         request.section_keys()  # unknown sections fail here, with the list of known ones
     except ValueError as exc:
+        _answer(context, config.command_id, "rejected", f"custom report config: {exc}")
         raise dg.Failure(description=f"custom report config: {exc}") from exc
-    return _generate(context, request, email_images=False)
+    return _generate(context, request, email_images=False, command_id=config.command_id)
 
 
 @dg.asset(

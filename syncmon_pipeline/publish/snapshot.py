@@ -4,6 +4,12 @@ The marts are copied into a new file under a temporary name and renamed over the
 published one. An analyst's open connection keeps reading the file it opened (the
 old inode); reopening shows the new data. The file is written in a storage
 version that DuckDB 1.4 clients can open.
+
+The same function publishes the small alerts snapshot (`alerts` schema only, no Parquet) after every
+alert evaluation, for the API (about 20 ms on a young warehouse, 0.13 s with 5,000 alerts, 15,000
+notifications and 20,000 delivery attempts). Opened directly, `alerts.duckdb` is the catalog `alerts`,
+so DuckDB finds `alerts.<table>` ambiguous: readers write `alerts.alerts.<table>`, or attach the file
+under another name (`ATTACH '…/alerts.duckdb' AS live (READ_ONLY)`, then `live.alerts.<table>`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ PARQUET_SCHEMAS = ("marts", "anomaly")  # the analysts' tables, one Parquet file
 @dataclass(frozen=True)
 class SnapshotReport:
     path: Path
-    exports: Path
+    exports: Path | None  # None: no Parquet export was asked for
     tables: dict[str, int]  # "schema.table" -> rows
 
     @property
@@ -52,15 +58,39 @@ def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     *,
     target: Path,
-    exports_dir: Path,
+    exports_dir: Path | None,
     published_at: datetime,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
 ) -> SnapshotReport:
-    """Copy `schemas` of the warehouse behind `con` into `target` and Parquet files in `exports_dir`."""
+    """Copy `schemas` of the warehouse behind `con` into `target`, and the PARQUET_SCHEMAS tables among them
+    into Parquet files in `exports_dir` (None: no Parquet)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging_file = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    staging_exports = exports_dir.with_name(f".{exports_dir.name}.{uuid.uuid4().hex}.tmp")
     tables = published_tables(con, schemas)
+    try:
+        counts = _copy_tables(con, tables, staging_file, published_at)
+    except BaseException:  # the alerts snapshot is published every minute: never leave its failures behind
+        for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    if exports_dir is None:
+        os.replace(staging_file, target)
+        return SnapshotReport(target, None, counts)
+    staging_exports = exports_dir.with_name(f".{exports_dir.name}.{uuid.uuid4().hex}.tmp")
+    staging_exports.mkdir(parents=True)
+    for schema, table in (t for t in tables if t[0] in PARQUET_SCHEMAS):
+        con.execute(
+            f"COPY {_quoted(schema)}.{_quoted(table)} TO ? (FORMAT parquet)",
+            [str(staging_exports / f"{table}.parquet")],
+        )
+    os.replace(staging_file, target)
+    swap_directory(staging_exports, exports_dir)
+    return SnapshotReport(target, exports_dir, counts)
+
+
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]], staging_file: Path, published_at: datetime
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     con.execute(f"ATTACH ? AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')", [str(staging_file)])
     try:
@@ -76,15 +106,7 @@ def publish_snapshot(
         )
     finally:
         con.execute("DETACH snapshot")
-    staging_exports.mkdir(parents=True)
-    for schema, table in (t for t in tables if t[0] in PARQUET_SCHEMAS):
-        con.execute(
-            f"COPY {_quoted(schema)}.{_quoted(table)} TO ? (FORMAT parquet)",
-            [str(staging_exports / f"{table}.parquet")],
-        )
-    os.replace(staging_file, target)
-    swap_directory(staging_exports, exports_dir)
-    return SnapshotReport(target, exports_dir, counts)
+    return counts
 
 
 def swap_directory(new: Path, current: Path) -> None:

@@ -55,3 +55,15 @@ CREATE TABLE IF NOT EXISTS alerts.pipeline_failures (
     message     VARCHAR   NOT NULL,
     resolved_at TIMESTAMP
 );
+
+-- Operator commands from the inbox (commands/), one row each, written in the transaction that applied or
+-- rejected them: a command whose id is here is never applied again (its outcome file is re-written from it).
+CREATE TABLE IF NOT EXISTS alerts.applied_commands (
+    command_id  VARCHAR PRIMARY KEY,
+    kind        VARCHAR   NOT NULL,
+    actor       VARCHAR   NOT NULL,
+    status      VARCHAR   NOT NULL,  -- applied | rejected
+    reason      VARCHAR,
+    applied_at  TIMESTAMP NOT NULL,  -- UTC
+    result      JSON      NOT NULL
+);

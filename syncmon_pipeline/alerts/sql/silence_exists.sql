@@ -1,0 +1,1 @@
+SELECT count(*) FROM alerts.silences WHERE silence_id = $silence_id;

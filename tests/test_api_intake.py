@@ -1,0 +1,104 @@
+"""The door of POST /v1/events: its fast path never accepts what ingest would quarantine, and its
+reasons are the quarantine's own."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from syncmon_pipeline import contract
+from syncmon_pipeline.api.intake import BodyError, classify_batch, fast_accepts, split_body
+from syncmon_pipeline.api.landing_writer import flush_due
+
+from conftest import make_event
+from test_contract import mutations, sql_verdicts
+
+import pytest
+
+
+def _corpus() -> list[dict]:
+    events = []
+    for event_type in contract.EVENT_TYPES:
+        base = make_event(event_type)
+        events += [base, *mutations(base)]
+    return events
+
+
+def test_the_fast_path_accepts_only_what_the_quarantine_accepts():
+    corpus = _corpus()
+    verdicts = sql_verdicts([json.dumps(e) for e in corpus])
+    wrongly_accepted = [json.dumps(e)[:200] for e, reason in zip(corpus, verdicts, strict=True)
+                        if fast_accepts(e) and reason is not None]  # fmt: skip
+    assert not wrongly_accepted
+    assert sum(fast_accepts(e) for e in corpus) > 100  # it does accept the valid ones
+
+
+# Whole events from the schema are slow to generate (hypothesis filters a lot): few per batch, no health checks.
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(from_schema(contract.SCHEMA), min_size=1, max_size=3))
+def test_generated_events_get_the_quarantines_verdict_at_the_door(events):
+    lines = [json.dumps(e).encode() for e in events]  # json: integers beyond 64 bits too
+    door = classify_batch(lines, max_line_bytes=1_048_576)
+    quarantine = sql_verdicts([line.decode() for line in lines])
+    seen = set()
+    for verdict, reason, event in zip(door, quarantine, events, strict=True):
+        if verdict.status == "duplicate":
+            assert str(event["event_id"]).lower() in seen
+            continue
+        seen.add(str(event["event_id"]).lower())
+        assert (verdict.status == "accepted") == (reason is None), (verdict, reason)
+        assert verdict.reason == reason
+
+
+def test_rejected_events_carry_the_quarantine_reason_and_their_claimed_id():
+    good = make_event("session_error")
+    bad = make_event("session_status", payload={"status": "sleeping"})
+    no_type = {k: v for k, v in make_event().items() if k != "event_type"}
+    lines = [orjson.dumps(e) for e in (good, bad, no_type)] + [b"not json", b"[1, 2]"]
+    verdicts = classify_batch(lines, max_line_bytes=1_048_576)
+    assert [v.status for v in verdicts] == ["accepted", "rejected", "rejected", "rejected", "rejected"]
+    assert [v.reason for v in verdicts[1:]] == sql_verdicts([line.decode() for line in lines])[1:]
+    assert verdicts[1].event_id == bad["event_id"]
+    assert verdicts[0].line == orjson.dumps(good)
+
+
+def test_a_repeated_event_id_in_one_batch_is_written_once():
+    event = make_event()
+    verdicts = classify_batch([orjson.dumps(event), orjson.dumps(event)], max_line_bytes=1_048_576)
+    assert [v.status for v in verdicts] == ["accepted", "duplicate"]
+
+
+def test_the_stream_copy_is_redacted_but_landing_keeps_what_was_sent():
+    event = make_event("session_error", payload={**make_event("session_error")["payload"],
+                                                 "message": "login ops@example.com password=hunter2"})  # fmt: skip
+    [verdict] = classify_batch([orjson.dumps(event)], max_line_bytes=1_048_576)
+    assert "hunter2" not in json.dumps(verdict.event) and "ops@example.com" not in json.dumps(verdict.event)
+    assert b"hunter2" in verdict.line  # ingest redacts it on the way into the warehouse, as for any file
+
+
+def test_lines_over_the_limit_are_refused_like_ingest_does():
+    event = make_event("session_warning", payload={"message": "x" * 5000})
+    [verdict] = classify_batch([orjson.dumps(event)], max_line_bytes=2048)
+    assert verdict.status == "rejected" and verdict.reason == "line longer than 2048 bytes"
+
+
+def test_bodies_split_as_json_array_object_or_ndjson():
+    a, b = make_event(), make_event()
+    assert split_body(orjson.dumps([a, b]), "application/json") == [orjson.dumps(a), orjson.dumps(b)]
+    assert split_body(orjson.dumps(a), "application/json; charset=utf-8") == [orjson.dumps(a)]
+    assert split_body(orjson.dumps(a) + b"\r\n\n" + orjson.dumps(b) + b"\n", "application/x-ndjson") == [
+        orjson.dumps(a), orjson.dumps(b)]  # fmt: skip
+    for body, media in ((b"{", "application/json"), (b"3", "application/json"), (b"[]", "application/json"),
+                        (b"\n\n", "application/x-ndjson"), (b"x", "text/csv")):  # fmt: skip
+        with pytest.raises(BodyError):
+            split_body(body, media)
+
+
+@given(st.integers(0, 5000), st.floats(0, 1), st.integers(1, 2000), st.floats(0.001, 0.5))
+def test_a_flush_waits_only_for_small_batches_and_never_past_the_window(events, waited, flush_events, window):
+    due = flush_due(events, waited, flush_events=flush_events, window=window)
+    assert due == (events >= flush_events or waited >= window)
