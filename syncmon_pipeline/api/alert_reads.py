@@ -17,7 +17,7 @@ from syncmon_pipeline.redaction import redact
 from syncmon_pipeline.timestamps import to_utc_naive
 
 from . import read_models as m
-from .read_queries import _pick, parse_json, quoted, records
+from .read_queries import pick, parse_json, quoted, records
 from .snapshots import Lease
 
 OPEN_STATUSES = ("pending", "firing", "acknowledged")
@@ -59,7 +59,7 @@ def alert_rows(cur: duckdb.DuckDBPyConnection, filters: AlertFilters, *, after: 
 def alert_item(row: dict[str, Any], model: type = m.AlertItem, **extra: Any):
     labels = parse_json(row.get("labels"))
     values = {**row, "labels": labels if isinstance(labels, dict) else {}}
-    return _pick(model, values, url=f"/v1/alerts/{quoted(row['alert_id'])}", **extra)
+    return pick(model, values, url=f"/v1/alerts/{quoted(row['alert_id'])}", **extra)
 
 
 def _notifications(lease: Lease, alert_id: str) -> list[m.NotificationItem]:
@@ -70,12 +70,12 @@ def _notifications(lease: Lease, alert_id: str) -> list[m.NotificationItem]:
     if lease.has("alerts.delivery_attempts"):
         for r in records(cur, "read_alert_attempts", {"alert_id": alert_id}):
             r["error"] = redact(r["error"])
-            attempts.setdefault(r["notification_id"], []).append(_pick(m.DeliveryAttempt, r))
+            attempts.setdefault(r["notification_id"], []).append(pick(m.DeliveryAttempt, r))
     found = []
     for r in records(cur, "read_alert_notifications", {"alert_id": alert_id}):
         r["last_error"] = redact(r["last_error"])
         r["alert_ids"] = r["alert_ids"] or []
-        found.append(_pick(m.NotificationItem, r, delivery_attempts=attempts.get(r["notification_id"], [])))
+        found.append(pick(m.NotificationItem, r, delivery_attempts=attempts.get(r["notification_id"], [])))
     return found
 
 

@@ -124,7 +124,8 @@ def fast_accepts(event: object) -> bool:
     """True only for an event the quarantine's SQL surely accepts (a False means: ask the SQL)."""
     if not isinstance(event, dict) or not _plain_instant(event.get("occurred_at")):
         return False
-    check = _fast_checks().get(event.get("event_type"))  # type: ignore[arg-type]
+    event_type = event.get("event_type")
+    check = _fast_checks().get(event_type) if isinstance(event_type, str) else None
     if check is None:
         return False
     try:

@@ -1,14 +1,22 @@
 """Response models of the read endpoints: the OpenAPI schema clients (and schemathesis) rely on.
 
+Alert models are in `alert_models.py`, report models in `report_models.py` (both re-exported here).
+
 Timestamps are ISO 8601 in UTC; rates are fractions (0.97, not 97); missing figures are null.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .alert_models import AlertDetail, AlertItem, DeliveryAttempt, NotificationItem, SilenceItem  # noqa: F401
+from .report_models import (  # noqa: F401
+    ReportChart, ReportColumn, ReportDetail, ReportDocument, ReportExport, ReportFigure, ReportPage, ReportPeriod,
+    ReportRecommendation, ReportSection, ReportSeries, ReportSummary, ReportTable,
+)
 
 T = TypeVar("T")
 SnapshotName = Literal["analytics", "alerts"]
@@ -240,85 +248,6 @@ class SessionDetail(_Model):
     published_at: datetime | None
 
 
-# -- alerts -----------------------------------------------------------------------------------------------
-
-
-class AlertItem(_Model):
-    alert_id: str
-    fingerprint: str
-    rule: str
-    alert_type: str
-    severity: str
-    integration_id: str
-    provider: str | None
-    labels: dict[str, Any]
-    status: str = Field(description="pending, firing, acknowledged or resolved")
-    started_at: datetime | None
-    pending_since: datetime | None
-    fired_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    last_observed_at: datetime | None
-    value: float | None
-    threshold: float | None
-    summary: str
-    escalated_at: datetime | None
-    escalation_count: int | None
-    silenced_by: str | None
-    inhibited_by: str | None
-    updated_at: datetime | None
-    url: str
-
-
-class DeliveryAttempt(_Model):
-    attempt: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    outcome: str | None = Field(description="delivered, retry, failed or unknown; null while in flight")
-    http_status: int | None
-    error: str | None
-    next_retry_at: datetime | None
-
-
-class NotificationItem(_Model):
-    notification_id: str
-    channel: str
-    target: str = Field(description="An e-mail address, or the webhook's name in the configuration (never its URL).")
-    transition: str
-    sequence: int | None
-    title: str | None
-    status: str
-    attempts: int | None
-    created_at: datetime | None
-    queued_at: datetime | None
-    next_attempt_at: datetime | None
-    delivered_at: datetime | None
-    last_error: str | None
-    alert_ids: list[str]
-    delivery_attempts: list[DeliveryAttempt]
-
-
-class AlertDetail(AlertItem):
-    evidence: Any
-    notifications: list[NotificationItem]
-    published_at: datetime | None
-    snapshot: SnapshotName
-
-
-class SilenceItem(_Model):
-    silence_id: str
-    matchers: Any
-    starts_at: datetime | None
-    ends_at: datetime | None
-    author: str | None
-    comment: str | None
-    created_at: datetime | None
-    expired_at: datetime | None
-    state: Literal["active", "scheduled", "expired"]
-
-
 # -- status -----------------------------------------------------------------------------------------------
 
 
@@ -350,126 +279,3 @@ class ServiceStatus(_Model):
     landing: BacklogStatus = Field(description="Complete event files waiting in the landing folder.")
     commands: BacklogStatus = Field(description="Operator commands waiting for the alert job.")
     notes: list[str] = Field(description="What an operator should know, e.g. that a snapshot is not published yet.")
-
-
-# -- reports ----------------------------------------------------------------------------------------------
-
-
-class ReportPeriod(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    granularity: str
-    label: str
-    start: datetime | None = None
-    end: datetime | None = None
-    timezone: str | None = None
-    bucket: str | None = None
-
-
-class ReportFigure(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    label: str
-    value: int | float | str | None = None
-    kind: str = "int"
-
-
-class ReportColumn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    label: str
-    kind: str = "text"
-
-
-class ReportTable(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    title: str
-    columns: list[ReportColumn] = []
-    rows: list[list[Any]] = []
-    note: str = ""
-
-
-class ReportSeries(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str
-    x: list[Any] = []
-    y: list[Any] = []
-    text: list[str] = []
-
-
-class ReportChart(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    title: str
-    kind: str
-    series: list[ReportSeries] = []
-    x_title: str = ""
-    y_title: str = ""
-    stacked: bool = False
-
-
-class ReportSection(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    key: str
-    title: str
-    intro: str = ""
-    figures: list[ReportFigure] = []
-    charts: list[ReportChart] = []
-    tables: list[ReportTable] = []
-
-
-class ReportRecommendation(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    rule: str
-    severity: str
-    text: str
-    figures: dict[str, Any] = {}
-
-
-class ReportDocument(BaseModel):
-    """A report's data (its report.json), or the dashboard's: figures, charts and tables."""
-
-    model_config = ConfigDict(extra="allow")
-    report_type: str
-    title: str
-    period: ReportPeriod
-    generated_at: datetime | None = None
-    data_as_of: datetime | None = None
-    filters: dict[str, Any] = {}
-    summary: list[ReportFigure] = []
-    highlights: list[str] = []
-    sections: list[ReportSection] = []
-    recommendations: list[ReportRecommendation] = []
-    inputs: dict[str, int] = {}
-
-
-class ReportExport(_Model):
-    format: Literal["html", "json", "csv", "pdf"]
-    table: str | None = Field(description="csv: the table this file holds; null: a zip of every table's CSV")
-    media_type: str
-    bytes: int | None = Field(description="null for the zip (made on request)")
-    url: str
-
-
-class ReportSummary(_Model):
-    id: str = Field(description="`<report_type>/<period label>`; the report is at /v1/reports/<id>.")
-    report_type: str
-    period_label: str
-    granularity: str
-    title: str
-    period_start: datetime | None
-    period_end: datetime | None
-    timezone: str | None
-    generated_at: datetime | None
-    data_as_of: datetime | None
-    url: str
-    exports: list[ReportExport]
-
-
-class ReportPage(_Model):
-    items: list[ReportSummary]
-    next_cursor: str | None
-
-
-class ReportDetail(ReportSummary):
-    data: ReportDocument

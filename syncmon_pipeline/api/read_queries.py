@@ -59,7 +59,7 @@ def parse_json(text: Any) -> Any:
         return None
 
 
-def _pick(model: type, row: dict[str, Any], **extra: Any):
+def pick(model: type, row: dict[str, Any], **extra: Any):
     fields = model.model_fields
     return model(**{**{k: v for k, v in row.items() if k in fields}, **extra})
 
@@ -87,7 +87,7 @@ def integration_from_row(row: dict[str, Any]) -> m.Integration:
         values["open_error_categories"] = values["open_error_categories"] or []
         values["status"] = values["status"] or "unknown"
         health = m.IntegrationHealth(**values)
-    return _pick(m.Integration, {**row, "entity_types": row["entity_types"] or []}, health=health)
+    return pick(m.Integration, {**row, "entity_types": row["entity_types"] or []}, health=health)
 
 
 def integrations(cur: duckdb.DuckDBPyConnection, *, integration_id: str | None = None, provider: str | None = None,
@@ -100,7 +100,7 @@ def integrations(cur: duckdb.DuckDBPyConnection, *, integration_id: str | None =
 def hourly_buckets(cur: duckdb.DuckDBPyConnection, integration_id: str, start: datetime, end: datetime) -> list[m.HourlyBucket]:
     rows = records(cur, "read_health_hourly", {"integration_id": integration_id, "start": to_utc_naive(start),
                                                "end": to_utc_naive(end)})  # fmt: skip
-    return [_pick(m.HourlyBucket, r) for r in rows]
+    return [pick(m.HourlyBucket, r) for r in rows]
 
 
 # -- sessions ----------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def session_url(integration_id: str, session_id: str) -> str:
 
 def session_item(row: dict[str, Any]) -> m.SessionItem:
     values = {**row, "stage": row.get("status_stage"), "entity_types": row.get("entity_types") or []}
-    return _pick(m.SessionItem, values, url=session_url(row["integration_id"], row["session_id"]))
+    return pick(m.SessionItem, values, url=session_url(row["integration_id"], row["session_id"]))
 
 
 def session_aggregate(cur: duckdb.DuckDBPyConnection, filters: SessionFilters) -> m.SessionAggregate:
@@ -182,11 +182,11 @@ def _join(*parts: Any) -> str:
 def session_detail(cur: duckdb.DuckDBPyConnection, row: dict[str, Any], *, has_status_history: bool,
                    published_at: datetime | None) -> m.SessionDetail:  # fmt: skip
     key = {"integration_id": row["integration_id"], "session_id": row["session_id"], "limit": MAX_SESSION_EVENTS}
-    errors = [_pick(m.SessionErrorEvent, r) for r in records(cur, "read_session_errors", key)]
-    warnings = [_pick(m.SessionWarningEvent, r) for r in records(cur, "read_session_warnings", key)]
-    conflicts = [_pick(m.SessionConflictEvent, r) for r in records(cur, "read_session_conflicts", key)]
-    metrics = [_pick(m.SessionMetricsReport, r) for r in records(cur, "read_session_metrics", key)]
-    history = ([_pick(m.StatusChange, r) for r in records(cur, "read_session_status_history", key)]
+    errors = [pick(m.SessionErrorEvent, r) for r in records(cur, "read_session_errors", key)]
+    warnings = [pick(m.SessionWarningEvent, r) for r in records(cur, "read_session_warnings", key)]
+    conflicts = [pick(m.SessionConflictEvent, r) for r in records(cur, "read_session_conflicts", key)]
+    metrics = [pick(m.SessionMetricsReport, r) for r in records(cur, "read_session_metrics", key)]
+    history = ([pick(m.StatusChange, r) for r in records(cur, "read_session_status_history", key)]
                if has_status_history else None)  # fmt: skip
     timeline = _Timeline()
     timeline.add(row["created_at"], "created", _join(row.get("sync_type"), row.get("direction"), row.get("triggered_by")))
