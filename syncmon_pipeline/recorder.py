@@ -34,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from syncmon_pipeline.atomic_files import fsync_dir
 from syncmon_pipeline.contract import SCHEMA_VERSION, TERMINAL_STATUSES, contract_errors
 
 __all__ = ["SessionRecorder", "build_event", "format_occurred_at", "write_events_atomically"]
@@ -125,22 +126,8 @@ def write_lines_atomically(landing_dir: Path, lines: Iterable[bytes], name: str,
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(landing_dir)
+    fsync_dir(landing_dir)
     return final
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Persist the rename itself (POSIX); silently skipped where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class SessionRecorder:
