@@ -3,8 +3,9 @@
 The rules are written in the regex dialect shared by Python's `re` and RE2
 (DuckDB's `regexp_replace`), so ingest can apply them set-based in SQL and
 Python code (the recorder, quarantine previews, notifications) can apply the
-very same rules. Replacements never contain quotes or backslashes, so a rule
-applied to JSON text leaves valid JSON.
+very same rules. Applied to JSON text, every rule leaves valid JSON (property
+tested): replacements add no backslashes, and quotes only where a JSON member's
+scalar value becomes the string "[REDACTED]".
 """
 
 from __future__ import annotations
@@ -37,9 +38,20 @@ REDACTION_RULES: tuple[RedactionRule, ...] = (
         r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*)(\\?\")[^\"\\]*(\\?\")",
         r"\1\2[REDACTED]\3",
     ),
+    # A JSON member whose value is a number, boolean or null: the quote straight after the key is
+    # structural (inside a JSON string it would be escaped), so the value can become a JSON string.
+    RedactionRule(
+        "secret_key_json_scalar",
+        r"(?i)\b((?:" + _SECRET_KEYS + r")\"\s*:\s*)(?:-?[0-9][0-9.eE+-]*|true|false|null)",
+        r'\1"[REDACTED]"',
+    ),
+    # Free text (`password=hunter2`, `token: abc`). A value opening with `[` or `{` is left alone: in JSON
+    # it is an array or object, and replacing its first token would leave invalid JSON. (`[REDACTED]` is
+    # matched whole: `Authorization: Bearer [REDACTED]` becomes `Authorization: [REDACTED]`.)
     RedactionRule(
         "secret_key_value",
-        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*\\?\"?)(?:bearer\s+|basic\s+)?[^\s\"\\&,;]+",
+        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*\\?\"?)(?:bearer\s+|basic\s+)?"
+        r"(?:\[REDACTED\]|[^\s\"\\&,;\[{][^\s\"\\&,;]*)",
         r"\1[REDACTED]",
     ),
     RedactionRule(

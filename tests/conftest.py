@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import uuid
@@ -32,6 +33,16 @@ def isolated_home(root: Path) -> Iterator[DataPaths]:
         yield DataPaths.from_env().ensure()
     finally:
         patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def contract_unchanged() -> Iterator[None]:
+    """Fail the test that rewrites the shipped contract (hypothesis-jsonschema inlines `$ref`s in place)."""
+    from syncmon_pipeline import contract
+
+    before = copy.deepcopy(contract.SCHEMA)
+    yield
+    assert contract.SCHEMA == before, "this test changed syncmon_pipeline.contract.SCHEMA; give it a deep copy"
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ same session id in two integrations, and replays of the same event.
 
 from __future__ import annotations
 
+import copy
+
 import json
 import random
 import uuid
@@ -43,8 +45,11 @@ def contract() -> dict[str, Any]:
 
 
 def payload_schema(event_type: str) -> dict[str, Any]:
-    """The payload's schema for one event type, with the contract's `$defs` so its references resolve."""
-    defs = contract()["$defs"]
+    """The payload's schema for one event type, with the contract's `$defs` so its references resolve.
+
+    A deep copy: hypothesis-jsonschema inlines references in place, which would rewrite the contract.
+    """
+    defs = copy.deepcopy(contract()["$defs"])
     return {"$defs": defs, **defs[event_type]}
 
 

@@ -488,7 +488,7 @@ def test_reads_continue_across_republishes(built: Built) -> None:
 
 def test_alerts_fall_back_to_the_analyst_snapshot_and_follow_republishes(built: Built) -> None:
     target = built.paths.alerts_snapshot
-    aside = target.with_name("alerts.duckdb.aside")
+    aside = target.with_name("alert_state.duckdb.aside")
     first = built.get("/v1/alerts").json()
     assert first["snapshot"] == "alerts"
     target.rename(aside)

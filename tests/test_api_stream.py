@@ -435,7 +435,7 @@ def test_changefeed_lines_are_published_with_their_kind(api: RunningApi):
 def test_a_new_snapshot_is_announced(api: RunningApi):
     target = api.ctx.paths.alerts_snapshot
     with sse(api, {"kind": "snapshot_published"}) as reader:
-        staging = target.with_name(".alerts.duckdb.tmp")
+        staging = target.with_name(".alert_state.duckdb.tmp")
         staging.write_bytes(b"not really a database")
         os.replace(staging, target)
         got = reader.wait_for(lambda m: len(m) >= 1)

@@ -1,9 +1,8 @@
 """The Dagster shell of the command inbox: the alert job applies commands and republishes the alerts snapshot,
 alert_sensor wakes up for them, report_request_sensor turns report requests into runs, report assets answer.
 
-Runs go to a real (temporary) instance; the warehouse and the snapshots are real DuckDB files. Opened as
-it is, alerts.duckdb is the catalog `alerts` holding the schema `alerts`: `alerts.x` is ambiguous to
-DuckDB, so queries name `alerts.alerts.x` (or attach the file under another name).
+Runs go to a real (temporary) instance; the warehouse and the snapshots are real DuckDB files. The alerts
+snapshot (alert_state.duckdb) opens as the catalog `alert_state` holding the schema `alerts`.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def test_the_alert_job_applies_a_command_and_republishes_the_alerts_snapshot(hom
         assert job.execute_in_process(instance=instance, run_config=FAILED_RUN).success  # a pipeline alert fires
         with duckdb.connect(str(home.alerts_snapshot), read_only=True) as snapshot:
             ((alert_id, status),) = snapshot.execute(
-                "SELECT alert_id, status FROM alerts.alerts.alerts WHERE integration_id = 'pipeline:ingest_job'"
+                "SELECT alert_id, status FROM alerts.alerts WHERE integration_id = 'pipeline:ingest_job'"
             ).fetchall()
             tables = {r[0] for r in snapshot.execute(
                 "SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}  # fmt: skip
@@ -63,13 +62,13 @@ def test_the_alert_job_applies_a_command_and_republishes_the_alerts_snapshot(hom
         figures = output.step_output_data.metadata
         assert figures["commands_applied"].value == 1 and figures["commands_rejected"].value == 0
         assert figures["alerts_snapshot_seconds"].value < 10
-    assert held_open.execute("SELECT status FROM alerts.alerts.alerts WHERE alert_id = ?", [alert_id]).fetchone() == (
+    assert held_open.execute("SELECT status FROM alerts.alerts WHERE alert_id = ?", [alert_id]).fetchone() == (
         "firing",)  # fmt: skip
     held_open.close()
     with duckdb.connect(str(home.alerts_snapshot), read_only=True) as snapshot:
-        assert snapshot.execute("SELECT status, acknowledged_by FROM alerts.alerts.alerts WHERE alert_id = ?",
+        assert snapshot.execute("SELECT status, acknowledged_by FROM alerts.alerts WHERE alert_id = ?",
                                 [alert_id]).fetchone() == ("acknowledged", "api-ops")  # fmt: skip
-        assert snapshot.execute("SELECT command_id, status FROM alerts.alerts.applied_commands").fetchall() == [
+        assert snapshot.execute("SELECT command_id, status FROM alerts.applied_commands").fetchall() == [
             (command.command_id, "applied")]  # fmt: skip
     done = inbox.command_status(home.commands, command.command_id)
     assert done["status"] == "applied" and done["result"] == {"alert_id": alert_id, "status": "acknowledged"}

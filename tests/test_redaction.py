@@ -50,6 +50,36 @@ def test_redacted_json_stays_valid_json():
     assert json.loads(redact(payload))["n"] == 1
 
 
+def test_a_secret_member_with_a_scalar_value_becomes_a_redacted_string():
+    redacted = json.loads(redact(json.dumps({"token": 12345, "password": True, "api_key": None, "n": 1})))
+    assert redacted == {"token": "[REDACTED]", "password": "[REDACTED]", "api_key": "[REDACTED]", "n": 1}
+
+
+# Keys a rule looks for, their near misses, and text that looks like what the rules rewrite.
+_KEYS = st.sampled_from(["token", "TOKEN", "password", "api_key", "x_token", "my-secret", "Authorization",
+                         "message", "a", "token\\", 'pwd"', "email"])  # fmt: skip
+_TEXT = st.sampled_from(['password=hunter2', 'token: "x"', 'Bearer abc.def', 'a@b.co', '\\', '"', 'token',
+                         'https://u:p@h', '', '{"token":1}']) | st.text(max_size=12)  # fmt: skip
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS | st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON, st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")]))
+def test_redacting_any_json_text_leaves_valid_json_in_python_and_sql(value, ascii_only, separators):
+    text = json.dumps(value, ensure_ascii=ascii_only, separators=separators)
+    redacted = redact(text)
+    json.loads(redacted)  # raises if a rule broke the JSON
+    with duckdb.connect() as con:
+        in_sql = text
+        for rule in REDACTION_RULES:
+            in_sql = con.execute("SELECT regexp_replace(?, ?, ?, 'g')", [in_sql, rule.pattern, rule.replacement])
+            in_sql = in_sql.fetchall()[0][0]
+    assert in_sql == redacted
+
+
 def every_text_value(home) -> str:
     """All text in every table of the warehouse, concatenated."""
     with duckdb.connect(str(home.warehouse), read_only=True) as con:

@@ -13,13 +13,14 @@ refuses. Ingest redacts free text on the way in; the stream gets the same redact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import json
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import duckdb
 import fastjsonschema
@@ -100,7 +101,7 @@ def _fast_checks() -> dict[str, Callable[[object], object]]:
             elif jsonschema.Draft202012Validator(condition).is_valid({"event_type": event_type}):
                 branches.append(part["then"])
         schema = {**{k: v for k, v in contract.SCHEMA.items() if k != "allOf"}, "allOf": branches}
-        checks[event_type] = fastjsonschema.compile(schema)
+        checks[event_type] = fastjsonschema.compile(copy.deepcopy(schema))  # compile inlines `$ref`s in place
     return checks
 
 
@@ -198,12 +199,25 @@ def _classify_in_sql(lines: list[bytes], max_line_bytes: int) -> list[LineVerdic
             verdicts.append(LineVerdict(index, _claimed_id(lines[index]), "rejected", reason, b"", None))
             continue
         event = {
-            "event_id": event_id, "event_type": event_type,
-            "occurred_at": occurred_at.replace(tzinfo=UTC).isoformat(), "integration_id": integration_id,
-            "provider": provider, "session_id": session_id, "payload": orjson.loads(payload),
+            "event_id": event_id, "event_type": event_type, "occurred_at": _instant_text(occurred_at),
+            "integration_id": integration_id, "provider": provider, "session_id": session_id,
+            "payload": _json_value(payload),
         }  # fmt: skip
         verdicts.append(LineVerdict(index, event_id, "accepted", None, lines[index], event))
     return verdicts
+
+
+def _instant_text(value: datetime | str) -> str:
+    """DuckDB hands back an instant outside Python's years 1-9999 (0001-01-01T00:00:00+05:00 is year 0 in
+    UTC) as text rather than a datetime."""
+    return value.replace(tzinfo=UTC).isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _json_value(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # integers beyond 64 bits, which the contract allows in free-form fields
+        return json.loads(text)
 
 
 def _claimed_id(line: bytes) -> str | None:

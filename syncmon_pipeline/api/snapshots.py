@@ -1,4 +1,4 @@
-"""Read-only access to the published snapshots (`analytics.duckdb`, `alerts.duckdb`), never the warehouse.
+"""Read-only access to the published snapshots (`analytics.duckdb`, `alert_state.duckdb`), never the warehouse.
 
 One DuckDB connection per published file, shared by every request; each request takes a lease: a cursor
 of its own (DuckDB cursors are per thread) on the connection of the file as it was when the request

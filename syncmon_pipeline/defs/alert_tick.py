@@ -113,7 +113,7 @@ def evaluate_now(
 def _publish_alerts_snapshot(
     context: dg.OpExecutionContext, con: duckdb.DuckDBPyConnection, paths: DataPaths, now: datetime
 ) -> float | None:
-    """Republish warehouse/alerts.duckdb (the alerts schema alone) for the API; seconds taken, None if it failed.
+    """Republish warehouse/alert_state.duckdb (the alerts schema alone) for the API; seconds taken, None if it failed.
 
     The decision is committed already: a snapshot that cannot be written is a warning, and the previous
     one stays in place, rather than a failed evaluation whose notifications would then wait."""

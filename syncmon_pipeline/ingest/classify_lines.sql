@@ -166,17 +166,18 @@ SELECT file_id, line_no, reason,
        CASE WHEN reason IS NULL THEN s[7] END AS session_id,
        CASE WHEN reason IS NULL THEN
            CASE WHEN regexp_matches(payload, $redact_prefilter) THEN
-               regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(payload,
+               regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(payload,
                    $redact_pattern_1, $redact_replacement_1, 'g'), $redact_pattern_2, $redact_replacement_2, 'g'),
                    $redact_pattern_3, $redact_replacement_3, 'g'), $redact_pattern_4, $redact_replacement_4, 'g'),
-                   $redact_pattern_5, $redact_replacement_5, 'g')
+                   $redact_pattern_5, $redact_replacement_5, 'g'), $redact_pattern_6, $redact_replacement_6, 'g')
            ELSE payload END
        END AS payload,
        CASE WHEN reason IS NOT NULL THEN strlen(line) END AS raw_bytes,
        CASE WHEN reason IS NOT NULL THEN
-           regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(left(line, $max_line_bytes),
+           regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+               left(line, $max_line_bytes),
                $redact_pattern_1, $redact_replacement_1, 'g'), $redact_pattern_2, $redact_replacement_2, 'g'),
                $redact_pattern_3, $redact_replacement_3, 'g'), $redact_pattern_4, $redact_replacement_4, 'g'),
-               $redact_pattern_5, $redact_replacement_5, 'g')
+               $redact_pattern_5, $redact_replacement_5, 'g'), $redact_pattern_6, $redact_replacement_6, 'g')
        END AS raw_text
 FROM checked;

@@ -7,9 +7,8 @@ version that DuckDB 1.4 clients can open.
 
 The same function publishes the small alerts snapshot (`alerts` schema only, no Parquet) after every
 alert evaluation, for the API (about 20 ms on a young warehouse, 0.13 s with 5,000 alerts, 15,000
-notifications and 20,000 delivery attempts). Opened directly, `alerts.duckdb` is the catalog `alerts`,
-so DuckDB finds `alerts.<table>` ambiguous: readers write `alerts.alerts.<table>`, or attach the file
-under another name (`ATTACH '…/alerts.duckdb' AS live (READ_ONLY)`, then `live.alerts.<table>`).
+notifications and 20,000 delivery attempts). It is `alert_state.duckdb`, not `alerts.duckdb`: a catalog
+named `alerts` would make `alerts.<table>` ambiguous to DuckDB.
 """
 
 from __future__ import annotations
