@@ -91,10 +91,14 @@ def test_lines_over_the_limit_are_refused_like_ingest_does():
 
 def test_bodies_split_as_json_array_object_or_ndjson():
     a, b = make_event(), make_event()
-    assert split_body(orjson.dumps([a, b]), "application/json") == [orjson.dumps(a), orjson.dumps(b)]
-    assert split_body(orjson.dumps(a), "application/json; charset=utf-8") == [orjson.dumps(a)]
-    assert split_body(orjson.dumps(a) + b"\r\n\n" + orjson.dumps(b) + b"\n", "application/x-ndjson") == [
+    assert split_body(orjson.dumps([a, b]), "application/json").lines == [orjson.dumps(a), orjson.dumps(b)]
+    assert split_body(orjson.dumps([a, b]), "application/json").parsed == [a, b]
+    assert split_body(orjson.dumps(a), "application/json; charset=utf-8").lines == [orjson.dumps(a)]
+    assert split_body(orjson.dumps(a) + b"\r\n\n" + orjson.dumps(b) + b"\n", "application/x-ndjson").lines == [
         orjson.dumps(a), orjson.dumps(b)]  # fmt: skip
+    wide = {**a, "payload": {**a["payload"], "x_big": 2**70}}
+    [line] = split_body(json.dumps([wide]).encode(), "application/json").lines  # beyond orjson's integers
+    assert json.loads(line) == wide and classify_batch([line], max_line_bytes=1 << 20)[0].status == "accepted"
     for body, media in ((b"{", "application/json"), (b"3", "application/json"), (b"[]", "application/json"),
                         (b"\n\n", "application/x-ndjson"), (b"x", "text/csv")):  # fmt: skip
         with pytest.raises(BodyError):

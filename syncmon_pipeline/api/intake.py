@@ -55,28 +55,49 @@ class LineVerdict:
         return body
 
 
-def split_body(body: bytes, content_type: str) -> list[bytes]:
+@dataclass(frozen=True)
+class Batch:
+    lines: list[bytes]
+    parsed: list[Any] | None  # each line decoded, for a JSON body (saves decoding it twice)
+
+
+def split_body(body: bytes, content_type: str) -> Batch:
     """The batch's lines: a JSON array becomes one compact line per element; NDJSON keeps its lines."""
     media = content_type.split(";")[0].strip().lower()
     if media in NDJSON_TYPES:
         text = body.decode("utf-8", errors="replace").encode() if not _utf8(body) else body
         lines = [line[:-1] if line.endswith(b"\r") else line for line in text.split(b"\n")]
         lines = [line for line in lines if line.strip()]
+        parsed = None
     elif media in ("application/json", "") or media.endswith("+json"):
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            raise BodyError(f"body is not valid JSON: {exc}") from exc
+            parsed = _wide_json(body, exc)
+            lines = None
+        else:
+            lines = []
         if isinstance(parsed, dict):
             parsed = [parsed]
         if not isinstance(parsed, list):
             raise BodyError("body must be a JSON array of events (or one event object, or NDJSON)")
-        lines = [orjson.dumps(item) for item in parsed]
+        if lines is None:  # json's spelling: each line is decoded again and checked by the SQL
+            lines, parsed = [json.dumps(item, separators=(",", ":")).encode() for item in parsed], None
+        else:
+            lines = [orjson.dumps(item) for item in parsed]
     else:
         raise BodyError(f"unsupported content type {media!r}: send application/json or application/x-ndjson")
     if not lines:
         raise BodyError("the batch holds no events")
-    return lines
+    return Batch(lines, parsed)
+
+
+def _wide_json(body: bytes, error: orjson.JSONDecodeError) -> Any:
+    """A body orjson refuses may still be JSON: integers beyond 64 bits, which free-form fields may hold."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise BodyError(f"body is not valid JSON: {error}") from error
 
 
 def _utf8(data: bytes) -> bool:
@@ -140,7 +161,9 @@ def _stream_event(event: dict[str, Any]) -> dict[str, Any]:
     """The event as the stream may show it: top-level fields, payload redacted like ingest does."""
     payload = event.get("payload")
     if isinstance(payload, dict):
-        payload = orjson.loads(redact(orjson.dumps(payload).decode()))
+        text = orjson.dumps(payload).decode()
+        redacted = redact(text)
+        payload = payload if redacted is text else orjson.loads(redacted)  # most payloads hold no secret
     return {
         "event_id": event.get("event_id"), "event_type": event.get("event_type"),
         "occurred_at": event.get("occurred_at"), "integration_id": event.get("integration_id"),
@@ -148,19 +171,29 @@ def _stream_event(event: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def classify_batch(lines: list[bytes], *, max_line_bytes: int) -> list[LineVerdict]:
-    """Verdict per line, in order; a repeated event id within the batch is a `duplicate` (not written)."""
+def classify_batch(
+    lines: list[bytes], *, max_line_bytes: int, parsed: list[Any] | None = None
+) -> list[LineVerdict]:
+    """Verdict per line, in order; a repeated event id within the batch is a `duplicate` (not written).
+
+    `parsed` holds each line already decoded when the line is orjson's own spelling of it (a JSON-array
+    body): such a line is written as it is. Any other line is written as orjson re-spells what was
+    checked, so landing never holds a spelling (a repeated key, say) that could read otherwise."""
     verdicts: dict[int, LineVerdict] = {}
     slow: list[int] = []
     for index, line in enumerate(lines):
         event = None
         if len(line) <= max_line_bytes:
-            try:
-                event = orjson.loads(line)
-            except orjson.JSONDecodeError:  # malformed, or a number orjson cannot hold: the SQL says why
-                event = None
+            if parsed is not None:
+                event = parsed[index]
+            else:
+                try:
+                    event = orjson.loads(line)
+                except orjson.JSONDecodeError:  # malformed, or a number orjson cannot hold: the SQL says why
+                    event = None
         if isinstance(event, dict) and fast_accepts(event):
-            verdicts[index] = LineVerdict(index, event["event_id"], "accepted", None, orjson.dumps(event),
+            written = line if parsed is not None else orjson.dumps(event)
+            verdicts[index] = LineVerdict(index, event["event_id"], "accepted", None, written,
                                           _stream_event(event))  # fmt: skip
         else:
             slow.append(index)

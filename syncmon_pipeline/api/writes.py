@@ -41,8 +41,9 @@ def idempotency_store(ctx: ApiContext) -> IdempotencyStore:
     return store
 
 
-async def classify(ctx: ApiContext, lines: list[bytes]) -> list[LineVerdict]:
-    return await run_in_threadpool(classify_batch, lines, max_line_bytes=ctx.settings.ingest.max_line_bytes)
+async def classify(ctx: ApiContext, lines: list[bytes], parsed: list[Any] | None = None) -> list[LineVerdict]:
+    return await run_in_threadpool(classify_batch, lines, max_line_bytes=ctx.settings.ingest.max_line_bytes,
+                                   parsed=parsed)  # fmt: skip
 
 
 async def land(ctx: ApiContext, verdicts: list[LineVerdict]) -> str | None:

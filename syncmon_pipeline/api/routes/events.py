@@ -66,13 +66,13 @@ async def post_events(
     async def produce():
         body = await request.body()
         try:
-            lines = split_body(body, request.headers.get("content-type", "application/json"))
+            batch = split_body(body, request.headers.get("content-type", "application/json"))
         except BodyError as error:
             raise Problem(400, str(error)) from error
-        limit = ctx.settings.api.max_events_per_request
-        if len(lines) > limit:
-            raise Problem(413, f"a batch holds at most {limit} events (api.max_events_per_request); got {len(lines)}")
-        verdicts = await classify(ctx, lines)
+        limit, count = ctx.settings.api.max_events_per_request, len(batch.lines)
+        if count > limit:
+            raise Problem(413, f"a batch holds at most {limit} events (api.max_events_per_request); got {count}")
+        verdicts = await classify(ctx, batch.lines, batch.parsed)
         landing_file = await land(ctx, verdicts)
         counts = {s: sum(1 for v in verdicts if v.status == s) for s in ("accepted", "rejected", "duplicate")}
         answer = {**counts, "landing_file": landing_file, "results": [v.to_json() for v in verdicts]}
