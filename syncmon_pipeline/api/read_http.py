@@ -55,6 +55,7 @@ class ResponseCache:
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._flights: dict[str, threading.Lock] = {}  # key -> held while its body is being built
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -74,6 +75,32 @@ class ResponseCache:
             while self._bytes > self.max_bytes and self._entries:
                 _, evicted = self._entries.popitem(last=False)
                 self._bytes -= len(evicted)
+
+    def get_or_build(self, key: str, build: Callable[[], bytes]) -> bytes:
+        """The cached body, or `build()`'s, made once however many requests ask for it at the same time
+        (a publish followed by 50 clients would otherwise run the same query 50 times at once)."""
+        body = self.get(key)
+        if body is not None:
+            return body
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._flights[key] = threading.Lock()
+                flight.acquire()
+        if not leader:
+            with flight:  # released when the leader's build ends, whether it succeeded or not
+                pass
+            body = self.get(key)
+            return body if body is not None else build()  # the leader failed or its body was too big to keep
+        try:
+            body = build()
+            self.put(key, body)
+            return body
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.release()
 
     def clear(self) -> None:
         with self._lock:
@@ -134,6 +161,17 @@ def json_body(model: BaseModel) -> bytes:
     return model.model_dump_json().encode()
 
 
+def cached_json(request: Request, cache: ResponseCache, *, version: str, modified: datetime | None) -> Response | None:
+    """What `conditional_json` would answer without building anything: a 304, or the cached body; else None."""
+    key = version + "\n" + request_key(request)
+    etag = weak_etag(key)
+    unchanged = not_modified(request, etag, modified)
+    if unchanged is not None:
+        return unchanged
+    body = cache.get(key)
+    return None if body is None else Response(body, media_type=JSON, headers=validators(etag, modified))
+
+
 def conditional_json(
     request: Request,
     cache: ResponseCache | None,
@@ -150,11 +188,7 @@ def conditional_json(
     unchanged = not_modified(request, etag, modified)
     if unchanged is not None:
         return unchanged
-    body = cache.get(key) if cache is not None else None
-    if body is None:
-        body = json_body(build())
-        if cache is not None:
-            cache.put(key, body)
+    body = json_body(build()) if cache is None else cache.get_or_build(key, lambda: json_body(build()))
     return Response(body, media_type=JSON, headers=validators(etag, modified))
 
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
 from syncmon_pipeline.timestamps import from_utc_naive
@@ -17,7 +19,7 @@ from .context import ApiContext
 from .deps import get_context
 from .pagination import LIMIT_DEFAULT, LIMIT_MAX, MAX_CURSOR_CHARS
 from .problems import Problem
-from .read_http import ResponseCache
+from .read_http import ResponseCache, cached_json
 from .report_files import ReportLibrary
 from .snapshots import Snapshots
 
@@ -36,6 +38,17 @@ class ReadParts:
         self.cache.clear()
         self.reports.clear()
 
+    async def answer(self, request: Request, snapshot: str, read: Callable[[], Response]) -> Response:
+        """A read of `snapshot` ("analytics" or "alerts"): answered on the event loop when the response
+        cache (or the client's ETag) already holds it, else `read()` runs in the thread pool (it queries
+        DuckDB). Hits are most reads, and a thread-pool hop per request would cost them most of their time."""
+        opened = self.snapshots.current(snapshot)
+        if opened is not None:
+            hit = cached_json(request, self.cache, version=opened.version, modified=opened.published_at)
+            if hit is not None:
+                return hit
+        return await run_in_threadpool(read)
+
 
 def install(ctx: ApiContext) -> ReadParts:
     parts = ctx.parts.get(PART)
@@ -48,7 +61,7 @@ def install(ctx: ApiContext) -> ReadParts:
     return parts
 
 
-def read_parts(ctx: ApiContext = Depends(get_context)) -> ReadParts:
+async def read_parts(ctx: ApiContext = Depends(get_context)) -> ReadParts:
     return install(ctx)  # normally made at startup; made here too when the app runs without its lifespan
 
 

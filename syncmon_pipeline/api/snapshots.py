@@ -68,13 +68,36 @@ class OpenedSnapshot:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    @property
+    def version(self) -> str:
+        """Changes with every publish: for ETags and cache keys."""
+        i = self.identity
+        stamp = self.published_at.isoformat() if self.published_at else ""
+        return f"{self.name}:{stamp}:{i.inode}:{i.mtime_ns}"
+
 
 @dataclass
 class Lease:
-    """What a request reads through: a cursor on one opened snapshot."""
+    """What a request reads through: a cursor on one opened snapshot, made on first use (a read answered
+    from the response cache never needs one)."""
 
     snapshot: OpenedSnapshot
-    cursor: duckdb.DuckDBPyConnection
+    lock: threading.Lock
+    _cursor: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        if self._cursor is None:
+            with self.lock:  # cursor() touches the shared connection
+                cursor = self.snapshot.connection.cursor()
+            cursor.execute(f"USE {ALIAS}")
+            self._cursor = cursor
+        return self._cursor
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
 
     @property
     def name(self) -> str:
@@ -86,10 +109,7 @@ class Lease:
 
     @property
     def version(self) -> str:
-        """Changes with every publish: for ETags and cache keys."""
-        i = self.snapshot.identity
-        stamp = self.published_at.isoformat() if self.published_at else ""
-        return f"{self.name}:{stamp}:{i.inode}:{i.mtime_ns}"
+        return self.snapshot.version
 
     def has(self, table: str) -> bool:
         return self.snapshot.has(table)
@@ -179,16 +199,19 @@ class SnapshotFile:
         if snapshot is None:
             yield None
             return
+        lease = Lease(snapshot, self._lock)
         try:
-            with self._lock:  # cursor() touches the shared connection
-                cursor = snapshot.connection.cursor()
-            try:
-                cursor.execute(f"USE {ALIAS}")
-                yield Lease(snapshot, cursor)
-            finally:
-                cursor.close()
+            yield lease
         finally:
+            lease.close()
             self._release(snapshot)
+
+    def current(self) -> OpenedSnapshot | None:
+        """The opened file when it is still the one published (one stat, no lease, nothing opened); None
+        when it is not open yet, was republished or removed: then only a lease can tell."""
+        identity = Identity.of(self.path)
+        current = self._current
+        return current if current is not None and identity is not None and current.identity == identity else None
 
     def peek(self) -> OpenedSnapshot | None:
         """The opened file, after a reopen check (for /v1/status); None when not published."""
@@ -238,6 +261,18 @@ class Snapshots:
             if required:
                 raise not_published("alerts")
             yield None
+
+    def current(self, name: str) -> OpenedSnapshot | None:
+        """The file a lease of `name` (analytics, or alerts as `alerts()` chooses) would read now, when that is
+        known without opening anything; else None."""
+        if name == "analytics":
+            return self.files["analytics"].current()
+        for file in (self.files["alerts"], self.files["analytics"]):
+            if Identity.of(file.path) is None:
+                continue
+            opened = file.current()
+            return opened if opened is not None and opened.has("alerts.alerts") else None
+        return None
 
     def reset(self) -> None:
         for file in self.files.values():

@@ -56,10 +56,9 @@ async def land(ctx: ApiContext, verdicts: list[LineVerdict]) -> str | None:
         name = await landing_writer(ctx).write([v.line for v in accepted])
     except OSError as error:
         raise Problem(503, f"could not write to the landing folder ({error.strerror or 'I/O error'}); retry") from error
-    for verdict in accepted:
-        event = verdict.event or {}
-        ctx.bus.publish(str(event.get("event_type")), {**event, "provisional": True},
-                        integration_id=event.get("integration_id"))  # fmt: skip
+    events = [v.event or {} for v in accepted]
+    ctx.bus.publish_many([(str(e.get("event_type")), {**e, "provisional": True}, e.get("integration_id"))
+                          for e in events])  # fmt: skip
     return name
 
 

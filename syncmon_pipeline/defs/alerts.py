@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from syncmon_pipeline.alerts.launch import AlertSensorView, launch_reason
 from syncmon_pipeline.alerts.wakeup import read_wakeup
 from syncmon_pipeline.commands import inbox
 from syncmon_pipeline.config import load_settings
@@ -24,7 +25,6 @@ from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, d
 
 # Fresh data in any of these is worth an evaluation right away.
 WATCHED_ASSETS = ALERT_ASSETS
-_ACTIVE_STATUSES = (*WAITING_STATUSES, dg.DagsterRunStatus.STARTED)
 
 
 @dg.op(pool=WAREHOUSE_POOL, description="Evaluate every alert rule now and queue the notifications to send.")
@@ -69,9 +69,10 @@ def alert_sensor(context: dg.SensorEvaluationContext):
     settings = load_settings().alerting
     if not settings.enabled:
         return dg.SkipReason("alerting is disabled in the config (alerting.enabled: false)")
-    if context.instance.get_runs_count(dg.RunsFilter(job_name=alert_evaluation_job.name,
-                                                     statuses=[*_ACTIVE_STATUSES])):  # fmt: skip
-        return dg.SkipReason("an alert evaluation is already queued or running")
+
+    def runs(statuses) -> int:
+        return context.instance.get_runs_count(dg.RunsFilter(job_name=alert_evaluation_job.name, statuses=[*statuses]))
+
     cursor = json.loads(context.cursor) if context.cursor else {}
     now = datetime.now(UTC)
     latest = {key.to_user_string(): _latest_storage_id(context.instance, key) for key in WATCHED_ASSETS}
@@ -80,16 +81,15 @@ def alert_sensor(context: dg.SensorEvaluationContext):
     seen = cursor.get("storage_ids", {})
     wakeup = read_wakeup(wakeup_file())
     last = cursor.get("last_launch")
-    if inbox.has_pending(data_paths().commands, inbox.ALERT_KINDS):
-        reason = "pending command"  # an operator is waiting for the outcome
-    elif any(sid != seen.get(key) and sid > evaluated for key, sid in latest.items()):
-        reason = "fresh facts"
-    elif wakeup is not None and wakeup <= now:
-        reason = "timed transition due"
-    elif last is None or now.timestamp() - last >= settings.evaluate_every_seconds:
-        reason = "periodic"
-    else:
-        return dg.SkipReason("no fresh facts and nothing due")
+    launch, reason = launch_reason(AlertSensorView(
+        waiting_runs=runs(WAITING_STATUSES), started_runs=runs([dg.DagsterRunStatus.STARTED]),
+        pending_command=inbox.has_pending(data_paths().commands, inbox.ALERT_KINDS),
+        fresh_facts=any(sid != seen.get(key) and sid > evaluated for key, sid in latest.items()),
+        wakeup_due=wakeup is not None and wakeup <= now,
+        periodic_due=last is None or now.timestamp() - last >= settings.evaluate_every_seconds,
+    ))  # fmt: skip
+    if not launch:
+        return dg.SkipReason(reason)
     context.update_cursor(json.dumps({"storage_ids": latest, "last_launch": now.timestamp()}))
     return dg.RunRequest(tags={"syncmon/trigger": reason})
 

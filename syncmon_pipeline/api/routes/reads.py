@@ -105,14 +105,17 @@ def status(ctx: ApiContext = Depends(get_context), parts: ReadParts = Depends(re
 @system.get("/dashboard", response_model=m.ReportDocument, summary="The dashboard's figures, charts and tables",
             description="The same content as the static dashboard page, built from the analyst snapshot.",
             responses=documented(503))  # fmt: skip
-def dashboard(request: Request, ctx: ApiContext = Depends(get_context), parts: ReadParts = Depends(read_parts),
+async def dashboard(request: Request, ctx: ApiContext = Depends(get_context), parts: ReadParts = Depends(read_parts),
               _: object = Depends(require("read"))) -> Response:  # fmt: skip
-    with parts.snapshots.analytics(required=True) as lease:
-        def build() -> m.ReportDocument:
-            report = build_dashboard(lease.cursor, generated_at=ctx.clock())
-            return m.ReportDocument.model_validate(report.to_json())
+    def read() -> Response:
+        with parts.snapshots.analytics(required=True) as lease:
+            def build() -> m.ReportDocument:
+                report = build_dashboard(lease.cursor, generated_at=ctx.clock())
+                return m.ReportDocument.model_validate(report.to_json())
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "analytics", read)
 
 
 @system.delete("/cache", status_code=204, summary="Close the snapshot connections and drop cached responses",

@@ -51,7 +51,7 @@ def _alert_page(request: Request, parts: ReadParts, filters: a.AlertFilters, *, 
             description=("Most severe first, then newest. Without `status`: the open ones (pending, firing,"
                          " acknowledged). Repeat a filter for several values."),
             responses=documented())  # fmt: skip
-def list_alerts(
+async def list_alerts(
     request: Request,
     status: Annotated[list[AlertStatus] | None, Query()] = None,
     severity: Annotated[list[Severity] | None, Query()] = None,
@@ -62,16 +62,19 @@ def list_alerts(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    filters = a.AlertFilters(statuses=tuple(sorted(set(status or a.OPEN_STATUSES))),
-                             severities=tuple(sorted(set(severity or ()))), alert_types=tuple(sorted(set(alert_type or ()))),
-                             integration_id=integration_id, by_severity=True)  # fmt: skip
-    return _alert_page(request, parts, filters, endpoint="alerts", limit=limit, cursor=cursor)
+    def read() -> Response:
+        filters = a.AlertFilters(statuses=tuple(sorted(set(status or a.OPEN_STATUSES))),
+                                 severities=tuple(sorted(set(severity or ()))), alert_types=tuple(sorted(set(alert_type or ()))),
+                                 integration_id=integration_id, by_severity=True)  # fmt: skip
+        return _alert_page(request, parts, filters, endpoint="alerts", limit=limit, cursor=cursor)
+
+    return await parts.answer(request, "alerts", read)
 
 
 @router.get("/alerts/history", response_model=m.Page[m.AlertItem], summary="Every alert, newest first",
             description="All statuses, newest first by start; `started_after` inclusive, `started_before` exclusive.",
             responses=documented())  # fmt: skip
-def alert_history(
+async def alert_history(
     request: Request,
     started_after: Instant | None = None,
     started_before: Instant | None = None,
@@ -84,30 +87,36 @@ def alert_history(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    filters = a.AlertFilters(statuses=tuple(sorted(set(status or ()))), severities=tuple(sorted(set(severity or ()))),
-                             alert_types=tuple(sorted(set(alert_type or ()))), integration_id=integration_id,
-                             started_after=started_after, started_before=started_before, by_severity=False)  # fmt: skip
-    return _alert_page(request, parts, filters, endpoint="alerts/history", limit=limit, cursor=cursor)
+    def read() -> Response:
+        filters = a.AlertFilters(statuses=tuple(sorted(set(status or ()))), severities=tuple(sorted(set(severity or ()))),
+                                 alert_types=tuple(sorted(set(alert_type or ()))), integration_id=integration_id,
+                                 started_after=started_after, started_before=started_before, by_severity=False)  # fmt: skip
+        return _alert_page(request, parts, filters, endpoint="alerts/history", limit=limit, cursor=cursor)
+
+    return await parts.answer(request, "alerts", read)
 
 
 @router.get("/alerts/{alert_id}", response_model=m.AlertDetail, summary="One alert: evidence and notifications",
             description="With every notification about it and each delivery attempt (targets are addresses or"
                         " webhook names, never URLs; errors are redacted).",
             responses=documented(404, 503))  # fmt: skip
-def alert(
+async def alert(
     request: Request,
     alert_id: Annotated[str, Path(min_length=1, max_length=200)],
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    with parts.snapshots.alerts(required=True) as lease:
-        def build() -> m.AlertDetail:
-            found = a.alert_detail(lease, alert_id)
-            if found is None:
-                raise Problem(404, f"no alert {alert_id!r} in the published alert tables; GET /v1/alerts/history lists them")
-            return found
+    def read() -> Response:
+        with parts.snapshots.alerts(required=True) as lease:
+            def build() -> m.AlertDetail:
+                found = a.alert_detail(lease, alert_id)
+                if found is None:
+                    raise Problem(404, f"no alert {alert_id!r} in the published alert tables; GET /v1/alerts/history lists them")
+                return found
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "alerts", read)
 
 
 @router.get("/silences", response_model=m.Page[m.SilenceItem], summary="Silences (in force or to come)",

@@ -34,7 +34,7 @@ def _empty_page() -> m.Page:
 
 @router.get("/integrations", response_model=m.Page[m.Integration], summary="Integrations with their health",
             description="By integration id. Filters: `provider`, health `status`.", responses=documented())  # fmt: skip
-def list_integrations(
+async def list_integrations(
     request: Request,
     provider: Annotated[str | None, Query(max_length=200)] = None,
     status: HealthStatus | None = None,
@@ -43,19 +43,22 @@ def list_integrations(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    fingerprint = filters_hash("integrations", {"provider": provider, "status": status})
-    after = decode_cursor(cursor, fingerprint, ("str",))[0] if cursor else None
-    with parts.snapshots.analytics(required=False) as lease:
-        if lease is None:
-            return conditional_json(request, None, version=None, modified=None, build=_empty_page)
+    def read() -> Response:
+        fingerprint = filters_hash("integrations", {"provider": provider, "status": status})
+        after = decode_cursor(cursor, fingerprint, ("str",))[0] if cursor else None
+        with parts.snapshots.analytics(required=False) as lease:
+            if lease is None:
+                return conditional_json(request, None, version=None, modified=None, build=_empty_page)
 
-        def build() -> m.Page[m.Integration]:
-            found = q.integrations(lease.cursor, provider=provider, status=status, after=after, limit=limit + 1)
-            items, next_cursor = page_of(found, limit, lambda i: (i.integration_id,), fingerprint)
-            return m.Page[m.Integration](items=items, next_cursor=next_cursor, published_at=lease.published_at,
-                                         snapshot="analytics")  # fmt: skip
+            def build() -> m.Page[m.Integration]:
+                found = q.integrations(lease.cursor, provider=provider, status=status, after=after, limit=limit + 1)
+                items, next_cursor = page_of(found, limit, lambda i: (i.integration_id,), fingerprint)
+                return m.Page[m.Integration](items=items, next_cursor=next_cursor, published_at=lease.published_at,
+                                             snapshot="analytics")  # fmt: skip
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "analytics", read)
 
 
 def _unknown_integration(integration_id: str) -> Problem:
@@ -65,27 +68,30 @@ def _unknown_integration(integration_id: str) -> Problem:
 @router.get("/health/{integration_id}", response_model=m.HealthDetail, summary="One integration's health",
             description="Its health row and the hourly buckets of the 24 hours up to the health's as-of time.",
             responses=documented(404, 503))  # fmt: skip
-def health(
+async def health(
     request: Request,
     integration_id: IntegrationId,
     ctx: ApiContext = Depends(get_context),
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    with parts.snapshots.analytics(required=True) as lease:
-        def build() -> m.HealthDetail:
-            found = q.integrations(lease.cursor, integration_id=integration_id, limit=1)
-            if not found:
-                raise _unknown_integration(integration_id)
-            integration = found[0]
-            as_of = ((integration.health and integration.health.as_of) or integration.last_seen_at
-                     or lease.published_at or ctx.clock())  # fmt: skip
-            start, end = q.health_window(as_of.astimezone(UTC))
-            return m.HealthDetail(integration=integration, window_start=start, window_end=end,
-                                  hourly=q.hourly_buckets(lease.cursor, integration_id, start, end),
-                                  published_at=lease.published_at)  # fmt: skip
+    def read() -> Response:
+        with parts.snapshots.analytics(required=True) as lease:
+            def build() -> m.HealthDetail:
+                found = q.integrations(lease.cursor, integration_id=integration_id, limit=1)
+                if not found:
+                    raise _unknown_integration(integration_id)
+                integration = found[0]
+                as_of = ((integration.health and integration.health.as_of) or integration.last_seen_at
+                         or lease.published_at or ctx.clock())  # fmt: skip
+                start, end = q.health_window(as_of.astimezone(UTC))
+                return m.HealthDetail(integration=integration, window_start=start, window_end=end,
+                                      hourly=q.hourly_buckets(lease.cursor, integration_id, start, end),
+                                      published_at=lease.published_at)  # fmt: skip
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "analytics", read)
 
 
 def _floor(moment: datetime, interval: str) -> datetime:
@@ -115,7 +121,7 @@ def _default_range(start: datetime | None, end: datetime | None, interval: str,
                          " of the newest data; without `start` it spans 6 hours (minute), 24 hours (hour) or"
                          " 30 days (day)."),
             responses=documented(404, 503))  # fmt: skip
-def metric(
+async def metric(
     request: Request,
     measure: Measure,
     interval: Interval = "hour",
@@ -126,32 +132,35 @@ def metric(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    checked_range(start, end, ("start", "end"))
-    with parts.snapshots.analytics(required=True) as lease:
-        health_as_of, data_as_of = q.data_as_of(lease.cursor)
-        anchor = max([t for t in (health_as_of, data_as_of) if t is not None], default=ctx.clock().astimezone(UTC))
-        first, last = _default_range(start, end, interval, anchor)
-        checked_range(first, last, ("start", "end"))
-        points = point_count(first, last, interval)
-        if points > MAX_POINTS:
-            raise Problem(422, f"{points} {interval} points from {first.isoformat()} to {last.isoformat()} exceed the"
-                               f" limit of {MAX_POINTS}; use a coarser interval or a shorter range",
-                          points=points, max_points=MAX_POINTS)  # fmt: skip
+    def read() -> Response:
+        checked_range(start, end, ("start", "end"))
+        with parts.snapshots.analytics(required=True) as lease:
+            health_as_of, data_as_of = q.data_as_of(lease.cursor)
+            anchor = max([t for t in (health_as_of, data_as_of) if t is not None], default=ctx.clock().astimezone(UTC))
+            first, last = _default_range(start, end, interval, anchor)
+            checked_range(first, last, ("start", "end"))
+            points = point_count(first, last, interval)
+            if points > MAX_POINTS:
+                raise Problem(422, f"{points} {interval} points from {first.isoformat()} to {last.isoformat()} exceed the"
+                                   f" limit of {MAX_POINTS}; use a coarser interval or a shorter range",
+                              points=points, max_points=MAX_POINTS)  # fmt: skip
 
-        def build() -> m.MetricSeries:
-            if integration_id is not None and not q.integrations(lease.cursor, integration_id=integration_id, limit=1):
-                raise _unknown_integration(integration_id)
-            try:
-                series = measure_series(lease.cursor, measure, start=first, end=last, interval=interval,
-                                        integration_id=integration_id)  # fmt: skip
-            except SeriesRequestError as exc:
-                raise Problem(422, str(exc)) from None
-            values = [None if v is None or math.isnan(v) else float(v) for v in series.tolist()]
-            stamps = [from_utc_naive(t.to_pydatetime()) for t in series.index]
-            return m.MetricSeries(
-                measure=measure, interval=interval, start=first, end=first + points * INTERVALS[interval],
-                integration_id=integration_id, max_points=MAX_POINTS, published_at=lease.published_at,
-                points=[m.MetricPoint(bucket_start=t, value=v) for t, v in zip(stamps, values)],
-            )  # fmt: skip
+            def build() -> m.MetricSeries:
+                if integration_id is not None and not q.integrations(lease.cursor, integration_id=integration_id, limit=1):
+                    raise _unknown_integration(integration_id)
+                try:
+                    series = measure_series(lease.cursor, measure, start=first, end=last, interval=interval,
+                                            integration_id=integration_id)  # fmt: skip
+                except SeriesRequestError as exc:
+                    raise Problem(422, str(exc)) from None
+                values = [None if v is None or math.isnan(v) else float(v) for v in series.tolist()]
+                stamps = [from_utc_naive(t.to_pydatetime()) for t in series.index]
+                return m.MetricSeries(
+                    measure=measure, interval=interval, start=first, end=first + points * INTERVALS[interval],
+                    integration_id=integration_id, max_points=MAX_POINTS, published_at=lease.published_at,
+                    points=[m.MetricPoint(bucket_start=t, value=v) for t, v in zip(stamps, values)],
+                )  # fmt: skip
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "analytics", read)

@@ -57,7 +57,7 @@ def _page(request: Request, parts: ReadParts, filters: q.SessionFilters, *, endp
                          " inclusive, `started_before` exclusive; naive instants are UTC. `aggregate=true` adds"
                          " figures over every matching session (not only the page)."),
             responses=documented())  # fmt: skip
-def list_sessions(
+async def list_sessions(
     request: Request,
     integration_id: Text = None,
     provider: Text = None,
@@ -72,17 +72,20 @@ def list_sessions(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    filters = q.SessionFilters(integration_id=integration_id, provider=provider, statuses=tuple(sorted(set(status or ()))),
-                               sync_type=sync_type, outcome=outcome, started_after=started_after,
-                               started_before=started_before)  # fmt: skip
-    return _page(request, parts, filters, endpoint="sessions", limit=limit, cursor=cursor, aggregate=aggregate)
+    def read() -> Response:
+        filters = q.SessionFilters(integration_id=integration_id, provider=provider, statuses=tuple(sorted(set(status or ()))),
+                                   sync_type=sync_type, outcome=outcome, started_after=started_after,
+                                   started_before=started_before)  # fmt: skip
+        return _page(request, parts, filters, endpoint="sessions", limit=limit, cursor=cursor, aggregate=aggregate)
+
+    return await parts.answer(request, "analytics", read)
 
 
 @router.get("/current", response_model=m.SessionPage, summary="Sessions running now",
             description=("Not finished and heard from within 6 hours of the data's as-of time (as on the"
                          " dashboard), newest first."),
             responses=documented())  # fmt: skip
-def current_sessions(
+async def current_sessions(
     request: Request,
     integration_id: Text = None,
     provider: Text = None,
@@ -92,8 +95,11 @@ def current_sessions(
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    filters = q.SessionFilters(integration_id=integration_id, provider=provider, current=True)
-    return _page(request, parts, filters, endpoint="sessions/current", limit=limit, cursor=cursor, aggregate=aggregate)
+    def read() -> Response:
+        filters = q.SessionFilters(integration_id=integration_id, provider=provider, current=True)
+        return _page(request, parts, filters, endpoint="sessions/current", limit=limit, cursor=cursor, aggregate=aggregate)
+
+    return await parts.answer(request, "analytics", read)
 
 
 def _one(lease: Lease, session_id: str, integration_id: str | None) -> dict:
@@ -116,17 +122,20 @@ def _one(lease: Lease, session_id: str, integration_id: str | None) -> dict:
                          " be unique in the fleet, else 409 lists the integrations that have it (`matches`)."
                          f" Each event list holds at most {q.MAX_SESSION_EVENTS} entries (`truncated`)."),
             responses=documented(404, 409, 503))  # fmt: skip
-def session(
+async def session(
     request: Request,
     session_id: Annotated[str, Path(min_length=1, max_length=200)],
     integration_id: Text = None,
     parts: ReadParts = Depends(read_parts),
     _: object = Depends(require("read")),
 ) -> Response:
-    with parts.snapshots.analytics(required=True) as lease:
-        def build() -> m.SessionDetail:
-            row = _one(lease, session_id, integration_id)
-            return q.session_detail(lease.cursor, row, published_at=lease.published_at,
-                                    has_status_history=lease.has("intermediate.int_session_status_history"))  # fmt: skip
+    def read() -> Response:
+        with parts.snapshots.analytics(required=True) as lease:
+            def build() -> m.SessionDetail:
+                row = _one(lease, session_id, integration_id)
+                return q.session_detail(lease.cursor, row, published_at=lease.published_at,
+                                        has_status_history=lease.has("intermediate.int_session_status_history"))  # fmt: skip
 
-        return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+            return conditional_json(request, parts.cache, version=lease.version, modified=lease.published_at, build=build)
+
+    return await parts.answer(request, "analytics", read)
