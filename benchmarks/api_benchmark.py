@@ -184,6 +184,13 @@ def live(service: Service, posts: int) -> None:
     stop = threading.Event()
 
     def listen():
+        try:
+            follow()
+        except httpx.HTTPError:
+            if not stop.is_set():  # the service stopping ends the stream once measuring is over
+                raise
+
+    def follow():
         with httpx.Client(base_url=service.url, headers=service.headers, timeout=None) as client:
             with connect_sse(client, "GET", "/v1/stream", params={"kind": "session_status"}) as source:
                 ready.set()
