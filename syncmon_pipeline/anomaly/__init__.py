@@ -4,7 +4,9 @@ from syncmon_pipeline.anomaly.detector import (
     ANOMALY_THRESHOLD,
     DEFAULT_PARAMETERS,
     DetectorParameters,
+    DetectorState,
+    score_frame,
     score_series,
 )
 
-__all__ = ["ANOMALY_THRESHOLD", "DEFAULT_PARAMETERS", "DetectorParameters", "score_series"]
+__all__ = ["ANOMALY_THRESHOLD", "DEFAULT_PARAMETERS", "DetectorParameters", "DetectorState", "score_frame", "score_series"]

@@ -14,13 +14,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from syncmon_pipeline.anomaly.detector import (
-    ANOMALY_THRESHOLD,
-    DEFAULT_PARAMETERS,
-    DetectorParameters,
-    DetectorState,
-    score_frame,
-)
+from syncmon_pipeline.anomaly.detector import ANOMALY_THRESHOLD, DetectorState, score_frame
 from syncmon_pipeline.sql_files import query_sql_file, run_sql_file
 
 METRICS: tuple[str, ...] = (
@@ -28,7 +22,7 @@ METRICS: tuple[str, ...] = (
     "throughput_rps", "api_latency_ms", "health_check_latency_ms",
     "records_failed", "conflict_count",  # beyond the seven asked for: data quality and conflict spikes
 )  # fmt: skip
-METHOD = "seasonal-ewma-robust-v1"
+METHOD = "anomaly-likelihood-v2"  # states saved by v1 are not resumed: those series warm up again
 
 
 @dataclass(frozen=True)
@@ -36,12 +30,6 @@ class ScoringReport:
     buckets_scored: int
     anomalies_found: int
     series: int
-
-
-def band_width_in_scales(params: DetectorParameters = DEFAULT_PARAMETERS) -> float:
-    """How many scales from the expectation a value must be for its score to reach the threshold."""
-    odds = ANOMALY_THRESHOLD / (1.0 - ANOMALY_THRESHOLD)
-    return params.surprise_midpoint * odds ** (1.0 / params.surprise_power)
 
 
 def score_new_buckets(con: duckdb.DuckDBPyConnection, *, complete_before: datetime, scored_at: datetime) -> ScoringReport:
@@ -56,7 +44,6 @@ def score_new_buckets(con: duckdb.DuckDBPyConnection, *, complete_before: dateti
             "SELECT integration_id, metric, state FROM anomaly.detector_state"
         ).fetchall()
     }
-    width = band_width_in_scales()
     scored: list[pd.DataFrame] = []
     new_states: list[tuple[str, str, datetime, str]] = []
     for integration, group in frame.groupby("integration_id", sort=True):
@@ -64,7 +51,8 @@ def score_new_buckets(con: duckdb.DuckDBPyConnection, *, complete_before: dateti
         for metric in METRICS:
             values = pd.Series(group[metric].to_numpy(dtype="float64", na_value=math.nan), index=index)
             result, state = score_frame(values, state=states.get((integration, metric)))
-            result = result.assign(value=values).dropna(subset=["value"])
+            # Missing values are not scored; nor is an infinite first value (nothing to expect yet).
+            result = result.assign(value=values).dropna(subset=["value", "expected"])
             new_states.append((integration, metric, index.max().to_pydatetime(), state.to_json()))
             if result.empty:
                 continue
@@ -76,8 +64,8 @@ def score_new_buckets(con: duckdb.DuckDBPyConnection, *, complete_before: dateti
                         "bucket_start": result.index,
                         "value": result["value"],
                         "expected": result["expected"],
-                        "lower_band": result["expected"] - width * result["scale"],
-                        "upper_band": result["expected"] + width * result["scale"],
+                        "lower_band": result["lower_band"],
+                        "upper_band": result["upper_band"],
                         "score": result["score"],
                         "is_anomaly": result["score"] >= ANOMALY_THRESHOLD,
                         "direction": (result["value"] >= result["expected"]).map({True: "spike", False: "drop"}),

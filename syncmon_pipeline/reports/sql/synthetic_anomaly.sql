@@ -68,7 +68,7 @@ SELECT
     1 - exp(-0.4 * abs(value - expected) / spread) AS score,
     value < expected - 3 * spread OR value > expected + 3 * spread AS is_anomaly,
     CASE WHEN value >= expected THEN 'spike' ELSE 'drop' END AS direction,
-    'seasonal-ewma-robust-v1' AS method,
+    'anomaly-likelihood-v2' AS method,
     $end::TIMESTAMP - INTERVAL 25 SECOND AS scored_at
 FROM scored
 ORDER BY integration_id, metric, bucket_start;
