@@ -66,6 +66,7 @@ benchmark-alerts: install
 
 benchmark-alert-latency: install
 	$(BIN)/python benchmarks/alert_latency_benchmark.py
+	$(BIN)/python benchmarks/alert_latency_benchmark.py --kind latency-anomaly
 
 benchmark-reports: install
 	$(BIN)/python benchmarks/report_benchmark.py

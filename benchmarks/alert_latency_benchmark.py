@@ -1,12 +1,18 @@
-"""Alert latency: from a failing session's events landing to the e-mail reaching an SMTP server.
+"""Alert latency: from an incident's session events landing to the e-mail reaching an SMTP server.
 
 Starts `dagster dev` with the default settings on a fresh data directory (a day of simulated history
 first, so the pipeline is warm and realistic), an aiosmtpd server on loopback as the mail relay, and
-then, one incident at a time, drops the events of failing sessions of a new integration into the
-landing folder. The clock starts when the file is renamed into place and stops when the SMTP server
-has received the firing notification for that integration. Prints every latency, the median and p95.
+then, one incident at a time, drops an incident's session events into the landing folder. The clock
+starts when the file is renamed into place and stops when the SMTP server has received the firing
+notification for that integration. Prints every latency, the median and p95. Two kinds of incident:
 
-    .venv/bin/python benchmarks/alert_latency_benchmark.py [--incidents 12] [--keep]
+- `failure` (default): failing sessions of a new integration (`sync_failure`);
+- `latency-anomaly`: one session with ten times its integration's usual API latency, after eight
+  days of hourly ordinary sessions of that integration in the history (`performance_degradation`,
+  raised by the session's anomaly alone: the rule's own latency condition needs three slow samples;
+  anomalies page once a series holds a week).
+
+    .venv/bin/python benchmarks/alert_latency_benchmark.py [--incidents 12] [--kind latency-anomaly] [--keep]
 
 Target: p95 <= 60 s. Not a test: the machine is shared and timings are noisy.
 """
@@ -56,10 +62,11 @@ class Inbox:
             self.messages.append((time.time(), str(message["Subject"]), body))
         return "250 OK"
 
-    def first_mentioning(self, text: str, after: float) -> float | None:
+    def first_mentioning(self, text: str, after: float, also: str = "") -> float | None:
+        """When the first message since `after` mentioning `text` (and `also`, in its body) arrived."""
         with self.lock:
             for arrived, subject, body in self.messages:
-                if arrived >= after and (text in subject or text in body):
+                if arrived >= after and (text in subject or text in body) and also in body:
                     return arrived
         return None
 
@@ -83,6 +90,43 @@ def drop_failing_sessions(landing: Path, integration_id: str, failures: int) -> 
     return time.time()
 
 
+ORDINARY_LATENCY_MS = 120.0
+SESSION_EVERY = timedelta(hours=1)
+HISTORY_SESSIONS = 8 * 24  # past the week an anomaly needs to page, and the detector's 150-point warm-up
+
+
+def record_session(recorder: SessionRecorder, start: datetime, rng: random.Random, latency_factor: float = 1.0) -> None:
+    """One completed session with ordinary noisy measures, its API latency scaled by `latency_factor`."""
+    seconds = 240 * rng.lognormvariate(0, 0.06)
+    records = round(4000 * rng.lognormvariate(0, 0.05))
+    latency = ORDINARY_LATENCY_MS * rng.lognormvariate(0, 0.08) * latency_factor
+    end = start + timedelta(seconds=seconds)
+    sid = recorder.create_session("incremental", "inbound", entity_types=["students"], at=start)
+    recorder.start(sid, "fetch", at=start + timedelta(seconds=1))
+    recorder.progress(sid, stage="load", progress_pct=100.0, entity_type="students", records_processed=records,
+                      records_updated=records, at=end - timedelta(seconds=3))  # fmt: skip
+    recorder.metrics(sid, api_calls=200, api_errors=0, api_latency_ms_avg=latency, api_latency_ms_p95=2.5 * latency,
+                     throughput_rps=records / seconds, cpu_pct=35 * rng.lognormvariate(0, 0.08),
+                     memory_mb=600 * rng.lognormvariate(0, 0.04), rate_limit_remaining=900, at=end - timedelta(seconds=2))  # fmt: skip
+    recorder.complete(sid, at=end)
+
+
+def land_ordinary_history(landing: Path, integrations: list[str], until: datetime) -> None:
+    """`HISTORY_SESSIONS` ordinary sessions of each integration, the last ending before `until`."""
+    rng = random.Random(11)
+    for integration in integrations:
+        with SessionRecorder(landing, integration, "canvas") as recorder:
+            for n in range(HISTORY_SESSIONS, 0, -1):
+                record_session(recorder, until - n * SESSION_EVERY, rng)
+
+
+def drop_latency_anomaly(landing: Path, integration_id: str) -> float:
+    """One session of `integration_id` with ten times its usual API latency, ended now; return when it landed."""
+    with SessionRecorder(landing, integration_id, "canvas") as recorder:
+        record_session(recorder, datetime.now(UTC) - timedelta(seconds=300), random.Random(integration_id), 10.0)
+    return time.time()
+
+
 def wait_until(predicate, timeout: float, poll: float = 0.5) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -101,6 +145,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=12)
+    parser.add_argument("--kind", choices=["failure", "latency-anomaly"], default="failure")
     parser.add_argument("--timeout", type=float, default=240.0, help="give up on one incident after this long")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args()
@@ -113,6 +158,9 @@ def main() -> int:
     dagster_home.mkdir()
     shutil.copy(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
     simulate_history(home / "landing", integrations=6, days=1, seed=3, end=datetime.now(UTC), truth_path=None)
+    probes = [f"latency-probe-{i:02d}" for i in range(args.incidents)]
+    if args.kind == "latency-anomaly":
+        land_ordinary_history(home / "landing", probes, until=datetime.now(UTC) - timedelta(minutes=20))
 
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
@@ -139,12 +187,14 @@ def main() -> int:
             raise SystemExit(f"the history was not ingested within 10 min; see {work / 'dagster.log'}")
         time.sleep(60)  # let the first analytics and alert runs settle
         rng = random.Random(7)
-        for i in range(args.incidents):
-            integration = f"latency-probe-{i:02d}"
-            landed = drop_failing_sessions(home / "landing", integration, failures)
-            ok = wait_until(lambda: inbox.first_mentioning(integration, landed) is not None, args.timeout)
+        for i, integration in enumerate(probes):
+            if args.kind == "latency-anomaly":
+                landed, expected = drop_latency_anomaly(home / "landing", integration), "anomaly score"
+            else:
+                landed, expected = drop_failing_sessions(home / "landing", integration, failures), integration
+            ok = wait_until(lambda: inbox.first_mentioning(integration, landed, expected) is not None, args.timeout)
             if ok:
-                latency = inbox.first_mentioning(integration, landed) - landed
+                latency = inbox.first_mentioning(integration, landed, expected) - landed
                 latencies.append(latency)
                 print(f"  incident {i + 1:>2}: {integration} notified after {latency:5.1f} s", flush=True)
             else:

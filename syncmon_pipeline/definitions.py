@@ -22,13 +22,14 @@ from syncmon_pipeline.defs.report_delivery import EMAIL_ASSETS, REPORT_JOBS, REP
 from syncmon_pipeline.defs.report_requests import report_request_sensor
 from syncmon_pipeline.defs.reports import REPORT_ASSETS, custom_report, dashboard
 from syncmon_pipeline.defs.retention import retention_job, retention_schedule
+from syncmon_pipeline.defs.session_anomalies import session_anomaly_scores
 from syncmon_pipeline.defs.resources import build_resources
 
 _settings = load_settings().analytics
 _mart_keys = sorted(
     (spec.key for spec in dbt_models.specs if spec.key.path[0] == "marts"), key=lambda k: k.to_user_string()
 )
-analyst_snapshot = analyst_snapshot_asset([*_mart_keys, anomaly_scores.key])
+analyst_snapshot = analyst_snapshot_asset([*_mart_keys, anomaly_scores.key, session_anomaly_scores.key])
 
 def _with_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
     """A stalled pipeline shows up in the UI: raw events and analytics marts carry freshness policies."""
@@ -49,7 +50,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             LANDING_FILES, raw_events, dbt_models, integration_health_overview, anomaly_scores, analyst_snapshot,
-            alert_state, *REPORT_ASSETS.values(), *EMAIL_ASSETS.values(), custom_report, dashboard,
+            session_anomaly_scores, alert_state, *REPORT_ASSETS.values(), *EMAIL_ASSETS.values(), custom_report, dashboard,
         ],  # fmt: skip
         asset_checks=[dbt_unit_tests, *firing_alert_checks],
         jobs=[ingest_job, analytics_job, alert_evaluation_job, *ALERT_ACTION_JOBS, *REPORT_JOBS.values(), retention_job],

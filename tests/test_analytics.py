@@ -97,7 +97,7 @@ def test_snapshot_holds_every_mart_in_a_format_duckdb_1_4_reads(pipeline):
         ).fetchall()[0]
     assert published == counts and "fct_sync_sessions" in counts and "mart_integration_health" in counts
     assert tags["storage_version"].startswith("v1.4")
-    assert {p.stem for p in paths.exports.glob("*.parquet")} == set(counts) | {"anomaly_scores"}
+    assert {p.stem for p in paths.exports.glob("*.parquet")} == set(counts) | {"anomaly_scores", "session_anomaly_scores"}
 
 
 ANALYST = textwrap.dedent(

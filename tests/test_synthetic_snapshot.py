@@ -55,6 +55,13 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("expected", "DOUBLE"), ("lower_band", "DOUBLE"), ("upper_band", "DOUBLE"), ("score", "DOUBLE"),
         ("is_anomaly", "BOOLEAN"), ("direction", "VARCHAR"), ("method", "VARCHAR"), ("scored_at", "TIMESTAMP"),
     ),
+    "anomaly.session_anomaly_scores": (
+        ("integration_id", "VARCHAR"), ("session_id", "VARCHAR"), ("sync_type", "VARCHAR"), ("measure", "VARCHAR"),
+        ("ended_at", "TIMESTAMP"), ("value", "DOUBLE"), ("expected", "DOUBLE"), ("lower_band", "DOUBLE"),
+        ("upper_band", "DOUBLE"), ("score", "DOUBLE"), ("is_anomaly", "BOOLEAN"), ("direction", "VARCHAR"),
+        ("alert_type", "VARCHAR"), ("history_days", "DOUBLE"),
+        ("method", "VARCHAR"), ("scored_at", "TIMESTAMP"),
+    ),
     "main.snapshot_info": (
         ("published_at", "TIMESTAMP"), ("tables", "VARCHAR[]"),
     ),

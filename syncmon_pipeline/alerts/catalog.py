@@ -34,6 +34,17 @@ def _spec(name: str, severity: str, for_minutes: float, description: str, **thre
     )
 
 
+def _anomaly_trigger(measures: str, material: str) -> dict[str, tuple[float, str]]:
+    """The thresholds of a rule that session anomalies also trigger (rules/anomaly_trigger.sql)."""
+    return {
+        "anomaly_trigger_score": (0.5, f"a session anomaly of {measures} scoring at least this triggers the rule"
+                                       " (0.5: the detector's alarm level; above 1: anomalies never trigger it)"),
+        "anomaly_ratio": (2, f"and only when material: {material}, and as far again beyond the band"),
+        "anomaly_min_history_days": (7, "and once the measure's series holds this many days of sessions"
+                                        " (a week: its daily and weekly rhythm learnt)"),
+    }
+
+
 RULE_CATALOG: Mapping[str, RuleSpec] = MappingProxyType({
     spec.name: spec
     for spec in (
@@ -43,10 +54,12 @@ RULE_CATALOG: Mapping[str, RuleSpec] = MappingProxyType({
               last_sessions=(4, "how many of the latest finished sessions are looked at"),
               lookback_minutes=(180, "only sessions that ended this recently count")),
         _spec("performance_degradation", "warning", 0,
-              "API calls or health checks are much slower than the integration's own 7-day baseline.",
+              "API calls, health checks or sessions are much slower than the integration's own baseline.",
               latency_ratio=(2.5, "mean latency in the window at or above this multiple of the baseline"),
               min_samples=(3, "at least this many latency samples (sessions or health checks) in the window"),
               anomaly_score=(0.9, "latency/duration anomalies scoring at least this are cited as evidence"),
+              **_anomaly_trigger("API latency, duration or throughput",
+                                 "latency or duration this multiple of expected, or throughput its inverse"),
               window_minutes=(60, "samples and anomaly hours this recent count")),
         _spec("high_error_rate", "error", 0, "Many sessions end with system, network or conflict errors.",
               error_session_share=(0.5, "share of the last finished sessions that reported such errors"),
@@ -58,19 +71,22 @@ RULE_CATALOG: Mapping[str, RuleSpec] = MappingProxyType({
               consecutive_unreachable=(3, "the last N health checks found it unreachable"),
               consecutive_network_failures=(3, "or the last N finished sessions failed on network errors"),
               lookback_minutes=(60, "only health checks and sessions this recent count")),
-        _spec("data_quality_issue", "warning", 0, "Records fail validation.",
+        _spec("data_quality_issue", "warning", 0, "Records fail validation, or far fewer arrive than usual.",
               failed_record_share=(0.1, "records_failed / records_processed over the window"),
               min_records=(50, "with at least this many records processed in the window"),
               min_sessions=(2, "and at least this many sessions with failed records or validation errors"),
               validation_errors=(10, "or this many validation errors in sessions that did not fail"),
+              **_anomaly_trigger("records processed or failed",
+                                 "failed records this multiple of expected, or records processed its inverse"),
               window_minutes=(120, "sessions that ended this recently count")),
         _spec("conflict_spike", "warning", 0, "Far more conflicts than usual.",
               conflicts_per_session=(5, "a finished session with at least this many conflicts counts"),
               min_sessions=(2, "at least this many such sessions in the window"),
               window_minutes=(120, "sessions that ended this recently count")),
-        _spec("resource_exhaustion", "error", 0, "The synchronizer runs out of CPU.",
+        _spec("resource_exhaustion", "error", 0, "The synchronizer runs out of CPU or uses far more than usual.",
               cpu_pct=(95, "a session whose metrics show CPU % at or above this counts"),
               min_sessions=(2, "at least this many such sessions in the window"),
+              **_anomaly_trigger("CPU or memory", "CPU or memory this multiple of expected"),
               window_minutes=(180, "sessions that reported metrics this recently count")),
         _spec("authentication_failure", "critical", 0, "Credentials are expired or rejected.",
               failures=(2, "health checks with expired/invalid auth plus authentication errors"),

@@ -4,7 +4,9 @@
 `rules/`) over a temp table of ticks and a temp table of each integration's effective thresholds, so
 the live evaluation (one tick) and a month-long backtest (thousands of ticks) run the same SQL, and
 per-provider and per-integration overrides are plain joins. Rules read the dbt marts and the anomaly
-scores; at a tick they use only facts whose event time is at or before it (no peeking ahead).
+scores; at a tick they use only facts whose event time is at or before it (no peeking ahead). The
+rules that session anomalies belong to (performance, data quality, resources) also hold where an
+anomalous session does (`rules/anomaly_trigger.sql`, the same file for all three).
 
 Isolation: one integration's strange evidence never stops the others. A rule whose query fails is
 run again for each integration alone; the integrations it still fails for are skipped and reported
@@ -34,6 +36,7 @@ from .settings import AlertingSettings
 RULES_PACKAGE = "syncmon_pipeline.alerts.rules"
 MAX_SESSION_IDS = 20  # evidence cites the most recent sessions; an alert is not an export
 MAX_ERROR_CHARS = 300  # a failure's reason is one readable line, not a stack trace
+ANOMALY_TRIGGER_THRESHOLD = "anomaly_trigger_score"  # a rule with this threshold is triggered by session anomalies
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def observe_isolated(
     try:
         if _table_exists(con, "anomaly", "anomaly_scores"):
             run_sql_file(con, RULES_PACKAGE, "anomalies.sql")
+        if _table_exists(con, "anomaly", "session_anomaly_scores"):
+            run_sql_file(con, RULES_PACKAGE, "session_anomalies.sql")
         enabled = {r[0] for r in params}
         observations: list[Observation] = []
         failures: list[RuleFailure] = []
@@ -115,8 +120,35 @@ def observe_isolated(
 
 
 def rule_rows(con: duckdb.DuckDBPyConnection, rule: str) -> list[tuple[Any, ...]]:
-    """A rule's rows over the temp tables in place (the rule's SQL file)."""
-    return query_sql_file(con, RULES_PACKAGE, f"{rule}.sql")
+    """A rule's rows over the temp tables in place: its SQL file's, and for the rules that session
+    anomalies trigger, those of `anomaly_trigger.sql` (see `with_anomaly_rows`)."""
+    rows = query_sql_file(con, RULES_PACKAGE, f"{rule}.sql")
+    if ANOMALY_TRIGGER_THRESHOLD in RULE_CATALOG[rule].thresholds:
+        rows = with_anomaly_rows(rows, query_sql_file(con, RULES_PACKAGE, "anomaly_trigger.sql", {"rule": rule}))
+    return rows
+
+
+def with_anomaly_rows(rows: Sequence[tuple[Any, ...]], anomaly_rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """A rule's own rows joined with the rows its session anomalies trigger, one per (integration, tick).
+
+    Where both hold, the rule's own row stays (its value and threshold are what the rule is about), the
+    anomalies and their sessions join its evidence and its start is the earlier of the two; an anomaly
+    alone is a row of its own.
+    """
+    triggered = {(row[0], row[2]): row for row in anomaly_rows}
+    merged: list[tuple[Any, ...]] = []
+    for row in rows:
+        anomaly = triggered.pop((row[0], row[2]), None)
+        if anomaly is None:
+            merged.append(row)
+            continue
+        evidence = json.loads(row[7]) if row[7] else {}
+        anomaly_evidence = json.loads(anomaly[7])
+        evidence["session_anomalies"] = anomaly_evidence["session_anomalies"]
+        evidence["session_ids"] = [*(evidence.get("session_ids") or []), *anomaly_evidence["session_ids"]]
+        starts = [s for s in (row[3], anomaly[3]) if s is not None]
+        merged.append((*row[:3], min(starts) if starts else None, *row[4:7], json.dumps(evidence, default=str)))
+    return merged + list(triggered.values())
 
 
 def _rule_rows_isolated(

@@ -49,7 +49,8 @@ class DetectorParameters:
     tolerance: float = 0.05  # beyond the range (or the largest surprise) by this fraction counts (Numenta's value)
     red_evidence: float = 5.0  # -log10 tail probability that scores 0.5: one chance in 100,000
     yellow_evidence: float = 3.0  # what a repeated alarm is lowered to: one chance in 1,000
-    refractory: int = 20  # points after an alarm in which a new one counts as the same event (two windows)
+    refractory: int = 20  # points after an alarm in which a new one counts as the same event (two windows);
+    # negative: no filter, for consumers that keep one alert per event themselves
 
     def packed(self) -> np.ndarray:
         p = np.zeros(kernel.N_PARAMETERS)

@@ -40,7 +40,10 @@ def _bands(expected: float, scale: float, s: np.ndarray, p: np.ndarray) -> tuple
 @njit
 def _filtered(score: float, s: np.ndarray, p: np.ndarray) -> float:
     """One alarm per event: a red score right after another red, or within the refractory period
-    after the last alarm, is lowered to the yellow level (Numenta's likelihood filter)."""
+    after the last alarm, is lowered to the yellow level (Numenta's likelihood filter). A negative
+    refractory period turns the filter off: every red stands."""
+    if p[REFRACTORY] < 0.0:
+        return score
     red = score >= 0.5
     repeated = s[WAS_RED] > 0.0 or s[SEEN] - s[LAST_ALARM] <= p[REFRACTORY]
     s[WAS_RED] = 1.0 if red else 0.0

@@ -26,6 +26,7 @@ from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, d
 RULE_INPUTS = [
     SESSIONS, HEALTH_CHECKS, dg.AssetKey(["marts", "fct_sync_errors"]), dg.AssetKey(["marts", "fct_sync_conflicts"]),
     dg.AssetKey(["marts", "fct_session_metrics"]),
+    dg.AssetKey(["anomaly", "session_anomaly_scores"]),  # scored in the same ingest run, before the evaluation
 ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from syncmon_pipeline.defs.alert_tick import alert_state
 from syncmon_pipeline.defs.alert_ui import firing_alert_checks
 from syncmon_pipeline.defs.dbt import session_facts
 from syncmon_pipeline.defs.resources import WAREHOUSE_POOL, WarehouseResource, data_paths
+from syncmon_pipeline.defs.session_anomalies import session_anomaly_scores
 from syncmon_pipeline.ingest.landing import Cursor, list_landing_files, next_batch
 from syncmon_pipeline.ingest.load import IngestReport, ingest_files
 
@@ -103,9 +104,10 @@ URGENT_RUN_TAGS = {"dagster/priority": "10"}
 ingest_job = dg.define_asset_job(
     "ingest_job",
     # The alert job reports the `firing_alerts` checks itself; leaving them out saves a step per ingest.
-    selection=(dg.AssetSelection.assets(raw_events, alert_state) | session_facts)
+    selection=(dg.AssetSelection.assets(raw_events, session_anomaly_scores, alert_state) | session_facts)
     - dg.AssetSelection.checks(*firing_alert_checks),
-    description="Ingest landing files, refresh the session facts, then evaluate alerts and send what is due.",
+    description="Ingest landing files, refresh the session facts, score the sessions that ended, then evaluate"
+    " alerts and send what is due.",
     executor_def=dg.in_process_executor,  # one process per run: a subprocess per step costs seconds of latency
     tags=URGENT_RUN_TAGS,
 )

@@ -25,7 +25,7 @@ import duckdb
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 # alerts: the audit trail (alerts, acknowledgements, notifications); retention: what was archived.
 PUBLISHED_SCHEMAS = ("marts", "anomaly", "alerts", "retention")
-INTERNAL_TABLES = ("detector_state", "engine_state")  # pipeline bookkeeping, not for analysts
+INTERNAL_TABLES = ("detector_state", "engine_state", "session_detector_state")  # pipeline bookkeeping, not for analysts
 PARQUET_SCHEMAS = ("marts", "anomaly")  # the analysts' tables, one Parquet file each (names are unique)
 
 

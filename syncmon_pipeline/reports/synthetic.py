@@ -12,7 +12,7 @@ holds (marts, anomaly, alerts, retention and main.snapshot_info), column for col
   errors, warnings, conflicts, per-entity progress and one metrics report each;
 - health checks every 15 minutes per integration, and the marts aggregated from those facts with the
   rules of the dbt models (dim_integrations, mart_integration_health with healthy / degraded / down /
-  stale integrations, hourly and daily time series, mart_entity_metrics), anomaly scores;
+  stale integrations, hourly and daily time series, mart_entity_metrics), anomaly scores (hourly and per session);
 - alerts of all ten types and four severities (firing, acknowledged, resolved), silences, pipeline
   failures, notifications (delivered / failed) with their delivery attempts, retention records.
 
@@ -51,6 +51,7 @@ _STEPS: tuple[str, ...] = (
     "synthetic_health.sql",
     "synthetic_marts.sql",
     "synthetic_anomaly.sql",
+    "synthetic_session_anomaly.sql",
     "synthetic_alerts.sql",
     "synthetic_retention.sql",
     "synthetic_finish.sql",
@@ -64,7 +65,7 @@ PROVIDERS: tuple[str, ...] = (
 SNAPSHOT_TABLES: tuple[str, ...] = (
     "alerts.alerts", "alerts.delivery_attempts", "alerts.notifications", "alerts.pipeline_failures",
     "alerts.silences",
-    "anomaly.anomaly_scores",
+    "anomaly.anomaly_scores", "anomaly.session_anomaly_scores",
     "main.snapshot_info",
     "marts.dim_integrations", "marts.fct_health_checks", "marts.fct_session_metrics", "marts.fct_sync_conflicts",
     "marts.fct_sync_errors", "marts.fct_sync_sessions", "marts.fct_sync_warnings", "marts.mart_entity_metrics",

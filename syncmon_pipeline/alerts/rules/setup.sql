@@ -21,3 +21,20 @@ CREATE OR REPLACE TEMP TABLE _alert_anomalies (
     score          DOUBLE,
     direction      VARCHAR
 );
+
+-- Filled by session_anomalies.sql when sessions have been scored; empty otherwise.
+CREATE OR REPLACE TEMP TABLE _alert_session_anomalies (
+    integration_id VARCHAR,
+    session_id     VARCHAR,
+    sync_type      VARCHAR,
+    measure        VARCHAR,
+    ended_at       TIMESTAMP,
+    value          DOUBLE,
+    expected       DOUBLE,
+    lower_band     DOUBLE,
+    upper_band     DOUBLE,
+    score          DOUBLE,
+    direction      VARCHAR,
+    alert_type     VARCHAR,
+    history_days   DOUBLE
+);

@@ -119,6 +119,13 @@ CREATE TABLE anomaly.anomaly_scores (
     scored_at TIMESTAMP
 );
 
+-- anomaly.session_anomaly_scores: syncmon_pipeline/anomaly/session_tables.sql (no report reads it)
+CREATE TABLE anomaly.session_anomaly_scores (
+    integration_id VARCHAR, session_id VARCHAR, sync_type VARCHAR, measure VARCHAR, ended_at TIMESTAMP, value DOUBLE,
+    expected DOUBLE, lower_band DOUBLE, upper_band DOUBLE, score DOUBLE, is_anomaly BOOLEAN, direction VARCHAR,
+    alert_type VARCHAR, history_days DOUBLE, method VARCHAR, scored_at TIMESTAMP
+);
+
 -- alerts.*: syncmon_pipeline/alerts/sql/store_tables.sql and ledger_tables.sql, as copied into the snapshot
 CREATE TABLE alerts.alerts (
     alert_id VARCHAR, fingerprint VARCHAR, rule VARCHAR, alert_type VARCHAR, severity VARCHAR,
