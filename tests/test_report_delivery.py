@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,13 +29,18 @@ from report_support import generate, synthetic_home
 from syncmon_pipeline.alerts.service import evaluate_alerts
 from syncmon_pipeline.alerts.settings import AlertingSettings
 from syncmon_pipeline.alerts.store import list_alerts
+from syncmon_pipeline.alerts.transports import send_notification
 from syncmon_pipeline.config import DataPaths
+from syncmon_pipeline.mail import Mailer
 from syncmon_pipeline.reports.delivery import (
     DeliveryOutcome,
     ReportToSend,
+    claim_deliveries,
     deliver_report,
     delivery_id_for,
     ensure_tables,
+    record_deliveries,
+    send_claims,
 )
 from syncmon_pipeline.reports.formatting import format_value
 from syncmon_pipeline.reports.materialize import GeneratedReport
@@ -486,3 +493,75 @@ def test_chart_images_are_inline_parts_referenced_by_cid(
     for part in images:
         assert part.get_payload(decode=True).startswith(b"\x89PNG\r\n\x1a\n")
     assert list(attachments_of(message)) == ["report.html", *(p.name for p in sorted(usage.files.folder.glob("*.csv")))]
+
+
+# --- one mail path, sent outside the warehouse ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [(None, "delivered"), ("451 4.3.0 mailbox busy, try later", "retry"), ("550 5.1.1 no such mailbox", "failed")],
+)
+def test_alerts_and_reports_share_one_mail_path(
+    smtp: Smtp, performance: GeneratedReport, con: duckdb.DuckDBPyConnection, clock: Clock, sleep: Sleep,
+    answer: str | None, outcome: str,
+) -> None:
+    """The same server answer means the same outcome and the same error text, whoever sends."""
+    from test_alert_delivery import notification
+
+    if answer:
+        smtp.mailbox.answers["RCPT"] = answer
+    alert = send_notification(notification(1, channel="email", target=ALICE), settings=AlertingSettings(),
+                              outbox=Path("/nonexistent-outbox"), environ=smtp.environ, at=T0)  # fmt: skip
+    mailer = Mailer.from_env(smtp.environ, outbox=Path("/nonexistent-outbox"))
+    claims, _ = claim_deliveries(con, to_send(performance), recipients=[BOB], mailer=mailer, now=clock())
+    [report] = send_claims(claims, mailer=mailer, settings=ReportSettings(pdf=False, delivery_attempts=1),
+                           clock=clock, sleep=sleep)  # fmt: skip
+    assert (alert.outcome, report.outcome) == (outcome, outcome)
+    assert alert.error == report.error
+    assert mailer.transport == "smtp" and mailer.mail_from == MAIL_FROM
+
+
+def test_bad_smtp_settings_name_the_variable_for_both_and_never_the_password() -> None:
+    environ = {"SYNCMON_SMTP_HOST": "127.0.0.1", "SYNCMON_SMTP_PASSWORD": "hunter2-secret",
+               "SYNCMON_MAIL_FROM": MAIL_FROM}  # fmt: skip
+    mailer = Mailer.from_env(environ, outbox=Path("/nonexistent-outbox"))
+    assert mailer.transport == "smtp"  # it would have gone by SMTP: never quietly into the outbox
+    outcome, error = mailer.send(EmailMessage(), ALICE, file_stem="x", timeout=1)
+    assert outcome == "retry" and "SYNCMON_SMTP_USER" in error and "hunter2" not in error
+
+
+def test_report_mail_is_sent_while_another_process_holds_the_warehouse(
+    smtp: Smtp, performance: GeneratedReport, tmp_path: Path, clock: Clock, sleep: Sleep,
+) -> None:
+    """Claim and record are short transactions; sending (and its retries) needs no warehouse at all,
+    so a pipeline run holding the file does not wait for the mail server, nor the mail for it."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    report = to_send(performance)
+    mailer = Mailer.from_env(smtp.environ, outbox=tmp_path / "outbox")
+    with duckdb.connect(str(warehouse)) as connection:
+        claims, settled = claim_deliveries(connection, report, recipients=[ALICE, BOB], mailer=mailer, now=clock())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(60)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(duckdb.IOException):  # the file really is held
+            duckdb.connect(str(warehouse)).close()
+        smtp.mailbox.answers["RCPT"] = "451 4.3.0 try later"
+        first = send_claims(claims[:1], mailer=mailer, settings=ReportSettings(pdf=False, delivery_attempts=2),
+                            clock=clock, sleep=lambda s: smtp.mailbox.answers.clear())  # the server recovers
+        rest = send_claims(claims[1:], mailer=mailer, settings=ReportSettings(pdf=False), clock=clock, sleep=sleep)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [a.outcome for a in first] == ["retry", "delivered"] and [a.outcome for a in rest] == ["delivered"]
+    with duckdb.connect(str(warehouse)) as connection:
+        outcomes = record_deliveries(connection, report, claims=claims, settled=settled, attempts=first + rest,
+                                     now=clock())  # fmt: skip
+        assert attempts(connection) == sorted(
+            [(a.delivery_id, a.attempt, a.outcome, a.error) for a in first + rest])
+    assert sorted(o.status for o in outcomes) == ["delivered", "delivered"]
+    assert smtp.mailbox.received() == Counter({ALICE: 1, BOB: 1})

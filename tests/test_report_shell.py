@@ -170,3 +170,17 @@ def test_retention_runs_daily_by_default(shell):
     _, defs, _ = shell
     schedule = defs.resolve_schedule_def("retention_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING and schedule.cron_schedule == "30 3 * * *"
+
+
+def test_report_mail_takes_the_warehouse_slot_only_to_claim_and_record(shell):
+    """A failing mail server's timeouts and backoff happen in a step that holds no slot."""
+    from syncmon_pipeline.defs.report_delivery import EMAIL_ASSETS
+    from syncmon_pipeline.defs.resources import WAREHOUSE_POOL
+
+    for granularity, asset in EMAIL_ASSETS.items():
+        pools = {op.name: op.pool for op in asset.node_def.node_defs}
+        assert pools == {f"claim_{granularity}_report_emails": WAREHOUSE_POOL,
+                         f"send_{granularity}_report_emails": None,
+                         f"record_{granularity}_report_emails": WAREHOUSE_POOL}  # fmt: skip
+        send = next(op for op in asset.node_def.node_defs if op.name.startswith("send_"))
+        assert not send.required_resource_keys  # no warehouse resource either

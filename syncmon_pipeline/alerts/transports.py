@@ -19,8 +19,9 @@ from syncmon_pipeline.alerts.channels import format_email, format_generic, forma
 from syncmon_pipeline.alerts.model import Message, Notification
 from syncmon_pipeline.alerts.settings import AlertingSettings, DeliverySettings
 
-from .outbox import write_eml
-from .smtp import DEFAULT_MAIL_FROM, SmtpConfigError, SmtpSettings, build_email_message, send_smtp
+from syncmon_pipeline.mail import Mailer, transport_name
+
+from .smtp import build_email_message
 from .webhook import post_webhook
 
 Outcome = Literal["delivered", "retry", "failed"]
@@ -43,7 +44,7 @@ def backoff_seconds(attempt: int, delivery: DeliverySettings) -> float:
 def transport_key(channel: str, target: str, environ: Mapping[str, str]) -> str:
     """What fails together: all e-mail goes through one SMTP server (or the outbox); each webhook on its own."""
     if channel == "email":
-        return "email:smtp" if environ.get("SYNCMON_SMTP_HOST", "").strip() else "email:outbox"
+        return f"email:{transport_name(environ)}"
     return f"{channel}:{target}"
 
 
@@ -60,21 +61,11 @@ def webhook_body(message: Message, fmt: str, *, receiver: str, external_url: str
 def _send_email(
     notification: Notification, *, settings: AlertingSettings, outbox: Path, environ: Mapping[str, str]
 ) -> SendResult:
-    try:
-        smtp = SmtpSettings.from_env(environ)
-    except SmtpConfigError as exc:
-        # The environment is fixed by a redeploy; keep the mail queued meanwhile (up to max_attempts).
-        return SendResult("retry", f"SMTP settings: {exc}")
-    content = format_email(notification.message)
-    mail_from = smtp.mail_from if smtp else (environ.get("SYNCMON_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM)
-    email_message = build_email_message(notification, content, mail_from=mail_from)
-    if smtp is None:
-        try:
-            write_eml(email_message, outbox, notification.notification_id)
-        except OSError as exc:  # a full or read-only disk is transient from the ledger's point of view
-            return SendResult("retry", f"cannot write to the outbox folder ({type(exc).__name__})")
-        return SendResult("delivered")
-    outcome, error = send_smtp(email_message, notification.target, smtp, timeout=settings.delivery.smtp_timeout_seconds)
+    # Bad SMTP variables come back as "retry": a redeploy fixes them while the mail stays queued.
+    mailer = Mailer.from_env(environ, outbox=outbox)
+    email_message = build_email_message(notification, format_email(notification.message), mail_from=mailer.mail_from)
+    outcome, error = mailer.send(email_message, notification.target, file_stem=notification.notification_id,
+                                 timeout=settings.delivery.smtp_timeout_seconds)  # fmt: skip
     return SendResult(outcome, error)
 
 

@@ -1,10 +1,12 @@
 """Deliver a report by e-mail, once per recipient, with a ledger of every attempt.
 
-A delivery is claimed (committed as `sending`) before the first send, each attempt is recorded, and
-only an accepted message is marked `delivered`. Attempts are retried with backoff within the run; if
-the last one fails, the delivery is `failed` and a `report_delivery` pipeline failure is recorded,
-which the alert engine turns into a firing alert (closed when that report is next delivered).
-A run killed mid-send leaves `sending`; the next run marks it `unknown` and does not send it again.
+Three steps, so that only the first and the last need the warehouse: `claim_deliveries` commits each
+delivery as `sending` before anything is sent; `send_claims` sends through the one mail path
+(`syncmon_pipeline.mail`), retrying with backoff, and touches no database, so a slow or failing mail
+server never holds the warehouse; `record_deliveries` records every attempt, marks accepted messages
+`delivered` and the rest `failed` with a `report_delivery` pipeline failure, which the alert engine
+turns into a firing alert (closed when that report is next delivered). A run killed between the
+claim and the record leaves `sending`; the next run marks it `unknown` and does not send it again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -20,9 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from syncmon_pipeline.alerts.outbox import write_eml
 from syncmon_pipeline.alerts.pipeline_failures import close_failures, record_failure
-from syncmon_pipeline.alerts.smtp import DEFAULT_MAIL_FROM, SmtpConfigError, SmtpSettings, send_smtp
+from syncmon_pipeline.mail import Mailer
 from syncmon_pipeline.sql_files import run_sql_file
 from syncmon_pipeline.timestamps import to_utc_naive
 
@@ -100,6 +101,143 @@ def _existing(con: duckdb.DuckDBPyConnection, delivery_id: str) -> tuple[str, in
     return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A delivery committed as `sending`, to be sent now."""
+
+    report: ReportToSend
+    recipient: str
+    delivery_id: str
+    attempts_before: int
+    sent_at: datetime  # the message's Date header, so the message sent is the one whose size was claimed
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: str
+    attempt: int
+    started_at: datetime
+    finished_at: datetime
+    outcome: str  # delivered, retry, failed
+    error: str | None
+
+
+def _message(claim: Claim, mailer: Mailer):
+    return build_report_email(
+        claim.report.folder, claim.report.attachments, mail_from=mailer.mail_from, recipient=claim.recipient,
+        message_id=message_id_for(claim.delivery_id), sent_at=claim.sent_at, report_key=claim.report.key,
+    )  # fmt: skip
+
+
+def claim_deliveries(
+    con: duckdb.DuckDBPyConnection, report: ReportToSend, *, recipients: Sequence[str], mailer: Mailer, now: datetime
+) -> tuple[list[Claim], list[DeliveryOutcome]]:
+    """Claim the report's deliveries in one short transaction: (to send, settled without sending)."""
+    ensure_tables(con)
+    claims: list[Claim] = []
+    settled: list[DeliveryOutcome] = []
+    con.begin()
+    try:
+        for recipient in recipients:
+            delivery_id = delivery_id_for(report, recipient)
+            existing = _existing(con, delivery_id)
+            if existing and existing[0] == "delivered":
+                settled.append(DeliveryOutcome(delivery_id, recipient, "already_delivered", existing[1]))
+                continue
+            if existing and existing[0] in ("sending", "unknown"):  # a run died mid-send: it may have arrived
+                con.execute("UPDATE reports.deliveries SET status = 'unknown' WHERE delivery_id = ?", [delivery_id])
+                settled.append(DeliveryOutcome(delivery_id, recipient, "unknown", existing[1]))
+                continue
+            claim = Claim(report, recipient, delivery_id, existing[1] if existing else 0, now)
+            run_sql_file(con, _PACKAGE, "sql/delivery_claim.sql", {
+                "delivery_id": delivery_id, "report_type": report.report_type, "period_label": report.period_label,
+                "recipient": recipient, "transport": mailer.transport, "now": to_utc_naive(now),
+                "message_id": message_id_for(delivery_id), "attachments": [p.name for p in report.attachments],
+                "message_bytes": len(_message(claim, mailer).as_bytes(policy=policy.SMTP)),
+            })  # fmt: skip
+            claims.append(claim)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return claims, settled
+
+
+def send_claims(
+    claims: Sequence[Claim],
+    *,
+    mailer: Mailer,
+    settings: ReportSettings,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Attempt]:
+    """Send each claimed delivery, retrying with backoff; opens no database. Returns every attempt."""
+    attempts: list[Attempt] = []
+    attempts_per_delivery = settings.delivery_attempts
+    for claim in claims:
+        message = _message(claim, mailer)
+        attempt = claim.attempts_before
+        outcome = "retry"
+        for round_ in range(attempts_per_delivery):
+            if round_:
+                sleep(settings.delivery_backoff_seconds * 2 ** (round_ - 1))
+            attempt += 1
+            started = clock()
+            outcome, error = mailer.send(message, claim.recipient, file_stem=f"report-{claim.delivery_id}",
+                                         timeout=SMTP_TIMEOUT_SECONDS)  # fmt: skip
+            if mailer.config_error:  # bad settings do not mend within a run; a later run tries again
+                outcome = "failed"
+            attempts.append(Attempt(claim.delivery_id, attempt, started, clock(), outcome, error))
+            if outcome in ("delivered", "failed"):
+                break
+        if outcome != "delivered":
+            attempts_per_delivery = 1  # the server is failing: the other deliveries get one try, not the waits
+    return attempts
+
+
+def record_deliveries(
+    con: duckdb.DuckDBPyConnection,
+    report: ReportToSend,
+    *,
+    claims: Sequence[Claim],
+    settled: Sequence[DeliveryOutcome],
+    attempts: Sequence[Attempt],
+    now: datetime,
+) -> list[DeliveryOutcome]:
+    """Record the attempts of the report's claims in one short transaction; the outcome of every delivery."""
+    ensure_tables(con)
+    outcomes = list(settled)
+    con.begin()
+    try:
+        for claim in claims:
+            mine = [a for a in attempts if a.delivery_id == claim.delivery_id]
+            for a in mine:
+                run_sql_file(con, _PACKAGE, "sql/delivery_attempt.sql", {
+                    "delivery_id": a.delivery_id, "attempt": a.attempt, "started_at": to_utc_naive(a.started_at),
+                    "finished_at": to_utc_naive(a.finished_at), "outcome": a.outcome, "error": a.error,
+                })  # fmt: skip
+            last = mine[-1] if mine else None
+            if last and last.outcome == "delivered":
+                outcomes.append(DeliveryOutcome(claim.delivery_id, claim.recipient, "delivered", last.attempt))
+                continue
+            error = last.error if last else "not sent"
+            attempt = last.attempt if last else claim.attempts_before
+            con.execute("UPDATE reports.deliveries SET status = 'failed' WHERE delivery_id = ?", [claim.delivery_id])
+            record_failure(
+                con, run_id=f"{claim.delivery_id}-{attempt}", job_name=report.failure_job, failed_at=now,
+                message=f"{report.report_type} report {report.period_label} not delivered to {claim.recipient} after"
+                f" {attempt} attempt(s): {error}",
+            )
+            outcomes.append(DeliveryOutcome(claim.delivery_id, claim.recipient, "failed", attempt, error))
+        if outcomes and all(o.status in ("delivered", "already_delivered") for o in outcomes):
+            close_failures(con, job_name=report.failure_job, succeeded_at=now)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return outcomes
+
+
 def deliver_report(
     con: duckdb.DuckDBPyConnection,
     report: ReportToSend,
@@ -111,73 +249,9 @@ def deliver_report(
     clock: Callable[[], datetime],
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[DeliveryOutcome]:
-    """E-mail the report to each recipient (SMTP from SYNCMON_SMTP_*, else the outbox folder)."""
-    ensure_tables(con)
-    try:
-        smtp = SmtpSettings.from_env(environ)
-        config_error = None
-    except SmtpConfigError as exc:
-        smtp, config_error = None, f"SMTP settings: {exc}"
-    mail_from = smtp.mail_from if smtp else (environ.get("SYNCMON_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM)
-    attachments = report.attachments
-    outcomes: list[DeliveryOutcome] = []
-    attempts_per_delivery = settings.delivery_attempts
-    for recipient in recipients:
-        delivery_id = delivery_id_for(report, recipient)
-        existing = _existing(con, delivery_id)
-        if existing and existing[0] in ("delivered", "unknown"):
-            outcomes.append(DeliveryOutcome(delivery_id, recipient, "already_" + existing[0] if existing[0] == "delivered"
-                                            else "unknown", existing[1]))
-            continue
-        if existing and existing[0] == "sending":  # a run died mid-send: it may have arrived, so never resend
-            con.execute("UPDATE reports.deliveries SET status = 'unknown' WHERE delivery_id = ?", [delivery_id])
-            outcomes.append(DeliveryOutcome(delivery_id, recipient, "unknown", existing[1]))
-            continue
-        message = build_report_email(
-            report.folder, attachments, mail_from=mail_from, recipient=recipient,
-            message_id=message_id_for(delivery_id), sent_at=clock(), report_key=report.key,
-        )
-        data_size = len(message.as_bytes(policy=policy.SMTP))
-        run_sql_file(con, _PACKAGE, "sql/delivery_claim.sql", {
-            "delivery_id": delivery_id, "report_type": report.report_type, "period_label": report.period_label,
-            "recipient": recipient, "transport": "smtp" if smtp or config_error else "outbox",
-            "now": to_utc_naive(clock()), "message_id": message_id_for(delivery_id),
-            "attachments": [p.name for p in attachments], "message_bytes": data_size,
-        })
-        attempt = existing[1] if existing else 0
-        outcome, error = "retry", None
-        for round_ in range(attempts_per_delivery):
-            if round_:
-                sleep(settings.delivery_backoff_seconds * 2 ** (round_ - 1))
-            attempt += 1
-            started = clock()
-            if config_error:  # bad settings do not mend within a run; a later run tries again
-                outcome, error = "failed", config_error
-            elif smtp is None:
-                try:
-                    write_eml(message, outbox, f"report-{delivery_id}")
-                    outcome, error = "delivered", None
-                except OSError as exc:
-                    outcome, error = "retry", f"cannot write to the outbox folder ({type(exc).__name__})"
-            else:
-                outcome, error = send_smtp(message, recipient, smtp, timeout=SMTP_TIMEOUT_SECONDS)
-            run_sql_file(con, _PACKAGE, "sql/delivery_attempt.sql", {
-                "delivery_id": delivery_id, "attempt": attempt, "started_at": to_utc_naive(started),
-                "finished_at": to_utc_naive(clock()), "outcome": outcome, "error": error,
-            })
-            if outcome in ("delivered", "failed"):
-                break
-        if outcome == "delivered":
-            outcomes.append(DeliveryOutcome(delivery_id, recipient, "delivered", attempt))
-            continue
-        con.execute("UPDATE reports.deliveries SET status = 'failed' WHERE delivery_id = ?", [delivery_id])
-        record_failure(
-            con, run_id=f"{delivery_id}-{attempt}", job_name=report.failure_job, failed_at=clock(),
-            message=f"{report.report_type} report {report.period_label} not delivered to {recipient} after"
-            f" {attempt} attempt(s): {error}",
-        )
-        outcomes.append(DeliveryOutcome(delivery_id, recipient, "failed", attempt, error))
-        attempts_per_delivery = 1  # the server is failing: the other recipients get one try, not the waits
-    if outcomes and all(o.status in ("delivered", "already_delivered") for o in outcomes):
-        close_failures(con, job_name=report.failure_job, succeeded_at=clock())
-    return outcomes
+    """E-mail the report to each recipient (SMTP from SYNCMON_SMTP_*, else the outbox folder): the three
+    steps in one call, for callers that need no warehouse slot between them."""
+    mailer = Mailer.from_env(environ, outbox=outbox)
+    claims, settled = claim_deliveries(con, report, recipients=recipients, mailer=mailer, now=clock())
+    attempts = send_claims(claims, mailer=mailer, settings=settings, clock=clock, sleep=sleep)
+    return record_deliveries(con, report, claims=claims, settled=settled, attempts=attempts, now=clock())
