@@ -4,8 +4,8 @@ The hourly buckets (`scoring.py`) are for dashboards and reports; an alert canno
 end. Here every ended session is a point of its integration's series of each measure, scored once in
 the ingest run that brings it, continuing the series' stored detector state (`anomaly.session_detector_state`),
 so the scores are the same as scoring the whole history in one pass. Each kind of sync is a series of
-its own: a nightly full sync moves a hundred times the records of a delta, at a CPU and memory of its
-own, and judged together both would look like a string of anomalies. Each measure belongs to the alert
+its own: a nightly full sync moves far more records than a delta, for longer, at a CPU and memory of
+its own, and judged together both would look like a string of anomalies. Each measure belongs to the alert
 type its anomalies mean, and only the direction that hurts counts as an anomaly (a latency drop is good
 news): latency, duration and throughput → performance_degradation; volume drops and spikes of the
 share of records that failed → data_quality_issue; CPU and memory → resource_exhaustion. A

@@ -18,7 +18,7 @@ SESSION_ANOMALY_SCORES = dg.AssetKey(["anomaly", "session_anomaly_scores"])
     pool=WAREHOUSE_POOL,
     description="Per ended session and measure (duration, API latency, throughput, records processed and failed,"
     " CPU, memory): value, expected value, band, score in [0, 1], is_anomaly in the direction that hurts and the"
-    " alert type it belongs to. Scored in every ingest run, continuing each (integration, measure) series' state.",
+    " alert type it belongs to. Scored in every ingest run, continuing each (integration, sync type, measure) series' state.",
 )
 def session_anomaly_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     now = datetime.now(UTC).replace(tzinfo=None)
