@@ -107,39 +107,43 @@ class Service:
         self.log.close()
 
 
-def intake(service: Service, home: Path, rounds: int, per_round: int, senders: int) -> None:
+def intake(service: Service, home: Path, rounds: int, per_round: int, senders: int, seconds: float, work: Path) -> None:
+    """Alternating rounds: the batches written directly as landing files, then POSTed by wrk (`senders`
+    connections, cycling through the same batches for `seconds`). Every event wrk saw accepted must be
+    in landing; the API's files are counted and removed after each round."""
     direct_dir = home / "direct-landing"
-    api_rates, direct_rates = [], []
-    headers = {**service.headers, "content-type": "application/json"}
+    landing = home / "landing"
+    api_rates, direct_rates, files_written = [], [], 0
+    script = work / "intake.lua"
+    script.write_text(WRK_REPORT + WRK_POST_BODIES)
     for round_no in range(rounds):
-        work = batches(per_round)
-        lines = [[orjson.dumps(e) for e in orjson.loads(body)] for body in work]
+        work_batches = batches(per_round)
+        lines = [[orjson.dumps(e) for e in orjson.loads(body)] for body in work_batches]
         started = time.perf_counter()
         for i, batch in enumerate(lines):
             write_lines_atomically(direct_dir, batch, f"direct-{round_no}-{i}")
         direct_rates.append(per_round * 1000 / (time.perf_counter() - started))
 
-        work = batches(per_round)
-
-        def send(body: bytes, client: httpx.Client) -> None:
-            answer = client.post("/v1/events", content=body, headers=headers)
-            if answer.status_code != 202 or answer.json()["accepted"] != 1000:
-                raise SystemExit(f"intake failed: {answer.status_code} {answer.text[:300]}")
-
-        clients = [httpx.Client(base_url=service.url, timeout=60) for _ in range(senders)]
-        started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(senders) as pool:
-            list(pool.map(send, work, [clients[i % senders] for i in range(len(work))]))
-        api_rates.append(per_round * 1000 / (time.perf_counter() - started))
-        for client in clients:
-            client.close()
+        bodies = []
+        for i, body in enumerate(batches(per_round)):
+            bodies.append(work / f"body-{i}.json")
+            bodies[-1].write_bytes(body)
+        requests, rate, _p50, p95, _p99, errors = _wrk(service.url + "/v1/events", service.token, senders, seconds,
+                                                        script, *map(str, bodies))  # fmt: skip
+        landed_files = list(landing.glob("api-*.ndjson"))
+        landed = sum(path.read_bytes().count(b"\n") for path in landed_files)
+        if errors or landed < requests * 1000:
+            raise SystemExit(f"intake failed: {errors} errors, {landed:,} events in landing for {requests:,} answers")
+        files_written += len(landed_files)
+        for path in landed_files:
+            path.unlink()
+        api_rates.append(rate * 1000)
         print(f"  round {round_no + 1}: direct {direct_rates[-1]:>9,.0f} events/s   API {api_rates[-1]:>9,.0f} events/s"
-              f"   ratio {api_rates[-1] / direct_rates[-1]:.2f}", flush=True)  # fmt: skip
+              f" ({requests:,} requests, p95 {p95:.0f} ms)   ratio {api_rates[-1] / direct_rates[-1]:.2f}", flush=True)  # fmt: skip
     api, direct = statistics.median(api_rates), statistics.median(direct_rates)
-    files = len(list(home.joinpath("landing").glob("api-*.ndjson")))
-    print(f"intake (median of {rounds} rounds, {senders} senders, batches of 1,000): API {api:,.0f} events/s,"
+    print(f"intake (median of {rounds} rounds, {senders} connections, batches of 1,000): API {api:,.0f} events/s,"
           f" direct files {direct:,.0f} events/s, ratio {api / direct:.2f} (targets >= 0.5 and >= 20,000/s);"
-          f" {rounds * per_round} requests became {files} landing files", flush=True)
+          f" {files_written:,} landing files for {sum(api_rates) / 1000 * seconds:,.0f} requests", flush=True)
 
 
 # wrk (Debian's package) drives the reads: 50 connections from Python's httpx top out near 200 requests/s on
@@ -153,9 +157,29 @@ end
 """
 
 
-def _wrk(url: str, token: str, clients: int, seconds: float, script: Path) -> tuple[int, float, float, float, float, int]:
+# Intake: POST the batch files given after `--`, in turn (each request pre-formatted once).
+WRK_POST_BODIES = """
+local posts, turn = {}, 0
+init = function(args)
+  local headers = {["Content-Type"] = "application/json"}
+  for name, value in pairs(wrk.headers) do headers[name] = value end  -- the token given with -H
+  for i, path in ipairs(args) do
+    local f = assert(io.open(path, "rb"))
+    posts[i] = wrk.format("POST", nil, headers, f:read("*a"))
+    f:close()
+  end
+end
+request = function()
+  turn = turn % #posts + 1
+  return posts[turn]
+end
+"""
+
+
+def _wrk(url: str, token: str, clients: int, seconds: float, script: Path,
+         *script_args: str) -> tuple[int, float, float, float, float, int]:  # fmt: skip
     command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script),
-               "-H", f"Authorization: Bearer {token}", url]  # fmt: skip
+               "-H", f"Authorization: Bearer {token}", url, *(("--", *script_args) if script_args else ())]  # fmt: skip
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     requests, micros, p50, p95, p99, errors = out.split()
     return int(requests), int(requests) / (int(micros) / 1e6), float(p50), float(p95), float(p99), int(errors)
@@ -277,7 +301,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batches", type=int, default=20, help="batches of 1,000 events per round")
-    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--senders", type=int, default=4, help="concurrent intake connections")
+    parser.add_argument("--intake-seconds", type=float, default=3, help="API intake per round")
+    parser.add_argument("--intake-only", action="store_true")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--read-seconds", type=float, default=10)
     parser.add_argument("--posts", type=int, default=200)
@@ -297,17 +323,23 @@ def main() -> int:
     config = work / "syncmon.yaml"
     config.write_text("api:\n  rate_limit_per_second: 1000000\n  rate_limit_burst: 1000000\n")
     env["SYNCMON_CONFIG"] = str(config)
+    intake_home = work / "intake"
+    (intake_home / "landing").mkdir(parents=True)
+    if shutil.which("wrk") is None:
+        print("intake: skipped, wrk is not installed (apt-get install wrk)", flush=True)
+    else:
+        intake_service = Service(intake_home, work / "api-intake.log", env)
+        try:
+            intake(intake_service, intake_home, args.rounds, args.batches, args.senders, args.intake_seconds, work)
+        finally:
+            intake_service.stop()
+    if args.intake_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     (home / "landing").mkdir(parents=True)
     print("preparing: 2 days of simulated history for 12 integrations, then syncmon run-once ...", flush=True)
     simulate_history(home / "landing", integrations=12, days=2, seed=11, end=datetime.now(UTC), truth_path=None)
     subprocess.run([str(BIN / "syncmon"), "run-once"], env=env, check=True, stdout=subprocess.DEVNULL, cwd=work)
-    intake_home = work / "intake"
-    (intake_home / "landing").mkdir(parents=True)
-    intake_service = Service(intake_home, work / "api-intake.log", env)
-    try:
-        intake(intake_service, intake_home, args.rounds, args.batches, args.senders)
-    finally:
-        intake_service.stop()
     service = Service(home, work / "api.log", env)
     try:
         reads(service, args.clients, args.read_seconds, work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import orjson
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from syncmon_pipeline import contract
-from syncmon_pipeline.api.intake import BodyError, classify_batch, fast_accepts, split_body
+from syncmon_pipeline.api.intake import BodyError, classify_batch, fast_accepts, split_body, stream_data
 from syncmon_pipeline.api.landing_writer import flush_due
 
 from conftest import make_event
@@ -79,7 +80,8 @@ def test_the_stream_copy_is_redacted_but_landing_keeps_what_was_sent():
     event = make_event("session_error", payload={**make_event("session_error")["payload"],
                                                  "message": "login ops@example.com password=hunter2"})  # fmt: skip
     [verdict] = classify_batch([orjson.dumps(event)], max_line_bytes=1_048_576)
-    assert "hunter2" not in json.dumps(verdict.event) and "ops@example.com" not in json.dumps(verdict.event)
+    shown = json.dumps(stream_data(verdict.event))
+    assert "hunter2" not in shown and "ops@example.com" not in shown
     assert b"hunter2" in verdict.line  # ingest redacts it on the way into the warehouse, as for any file
 
 
@@ -140,4 +142,75 @@ def test_the_stream_copy_is_redacted_as_each_payload_alone_would_be(messages, es
     for verdict, line in zip(classify_batch(lines, max_line_bytes=1 << 20), lines, strict=True):
         assert verdict.status == "accepted", verdict
         payload = json.loads(line)["payload"]
-        assert verdict.event["payload"] == orjson.loads(redact(orjson.dumps(payload).decode()))
+        assert stream_data(verdict.event)["payload"] == orjson.loads(redact(orjson.dumps(payload).decode()))
+
+
+
+_CORPUS = _corpus()
+_VALID = [i for i, e in enumerate(_CORPUS) if fast_accepts(e)]
+_UUID = re.compile(contract.SCHEMA["properties"]["event_id"]["pattern"])
+
+
+def _batch_from(picks: list[int], repeat: int | None) -> list[bytes]:
+    """The corpus events picked, each with an event id of its own (where it has a real one), the
+    `repeat`-th taking the first one's."""
+    lines = []
+    for n, pick in enumerate(picks):
+        event = _CORPUS[pick]
+        if isinstance(event.get("event_id"), str) and _UUID.match(event["event_id"]):
+            event = {**event, "event_id": f"7e57ba7c-0000-4000-8000-{(0 if n == repeat else n):012d}"}
+        lines.append(json.dumps(event).encode())
+    return lines
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_VALID), min_size=1, max_size=12),
+       st.lists(st.integers(0, len(_CORPUS) - 1), max_size=2), st.one_of(st.none(), st.integers(1, 13)))  # fmt: skip
+def test_the_batch_fast_path_gives_the_verdicts_of_the_quarantine(valid, others, repeat):
+    """Valid batches (the batch path takes them whole) and some with a refused line or a repeated id
+    (then line by line): every verdict is the quarantine's, every accepted line the event sent."""
+    lines = _batch_from(valid + others, repeat)
+    quarantine = sql_verdicts([line.decode() for line in lines])
+    seen: set[str] = set()
+    for verdict, reason, line in zip(classify_batch(lines, max_line_bytes=1 << 20), quarantine, lines, strict=True):
+        event_id = str(json.loads(line).get("event_id")).lower()
+        if verdict.status == "duplicate":
+            assert event_id in seen and reason is None
+        else:
+            assert (verdict.status, verdict.reason) == ("accepted" if reason is None else "rejected", reason)
+            assert verdict.status != "accepted" or json.loads(verdict.line) == json.loads(line)
+        if verdict.status == "accepted":
+            seen.add(event_id)
+
+
+_LOOSE_INSTANT = contract.SCHEMA["properties"]["occurred_at"]["pattern"]
+_NEAR_LIMITS = (r"\A(19|2[0-2])[0-9]{2}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
+                r"(\.[0-9]{1,6})?(Z|[+-]1[0-5]:[0-5][0-9])\Z")
+
+
+@given(st.lists(st.one_of(st.from_regex(_LOOSE_INSTANT, fullmatch=True), st.from_regex(_NEAR_LIMITS)),
+                min_size=1, max_size=5))  # fmt: skip
+def test_the_batch_instant_check_takes_only_what_the_line_check_takes(instants):
+    from syncmon_pipeline.api.intake import _PLAIN_INSTANTS, _plain_instant
+
+    if _PLAIN_INSTANTS.fullmatch("\n".join(instants)) and all(_calendar_date(v) for v in instants):
+        assert all(_plain_instant(value) for value in instants)
+
+
+def _calendar_date(value: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("instant", ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
+                                     "1899-12-31T23:59:59Z", "2026-01-01T00:00:00+14:01", "2199-12-31T23:59:59+14:00",
+                                     "2026-01-01T00:00:00.1234567Z", "2026-01-01 00:00:00Z"])  # fmt: skip
+def test_an_instant_near_the_limits_gets_the_quarantines_verdict_in_a_batch(instant):
+    lines = [orjson.dumps(make_event()), orjson.dumps({**make_event(), "occurred_at": instant})]
+    verdicts = classify_batch(lines, max_line_bytes=1 << 20)
+    assert [v.reason for v in verdicts] == sql_verdicts([line.decode() for line in lines]), instant

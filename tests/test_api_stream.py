@@ -534,3 +534,24 @@ def test_a_batch_published_at_once_gets_consecutive_ids_in_order_and_resumes_lik
     assert [m.integration_id for m in many] == ["int-1", "int-2", "int-3"]
     assert [m.data["n"] for m in bus.since(10)] == [1, 2, 3]
     assert bus.publish_many([]) == [] and bus.last_id == 13
+
+
+def test_a_rendered_batch_is_rendered_when_first_read_and_the_buffer_keeps_its_capacity():
+    rendered = []
+
+    def render(source):
+        rendered.append(source)
+        return {"n": source}
+
+    bus = StreamBus(5, first_id=100)
+    bus.publish_rendered([("session_status", "int-a", n) for n in range(4)], render)  # ids 100-103
+    assert rendered == [] and bus.last_id == 103
+    bus.publish_many([("session_progress", {"n": n}, None) for n in range(4, 7)])  # 104-106: 100 and 101 go
+    assert bus.oldest_position == 101 and bus.since(100) is None
+    found = bus.since(101)
+    assert [m.id for m in found] == [102, 103, 104, 105, 106]
+    assert [m.data["n"] for m in found] == [2, 3, 4, 5, 6] and rendered == [2, 3]
+    assert found[0].integration_id == "int-a" and found[0].kind == "session_status"
+    assert [m.id for m in bus.since(104)] == [105, 106] and bus.since(106) == []
+    bus.publish_many([("x", {}, None)] * 5)  # whole blocks leave
+    assert bus.oldest_position == 106 and [m.id for m in bus.since(106)] == list(range(107, 112))

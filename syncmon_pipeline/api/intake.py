@@ -4,11 +4,14 @@ The reasons a rejected event gets are exactly the quarantine's (`ingest/classify
 `ingest.load.classify_text`), on a private in-memory DuckDB per thread, so the API and the ingest can
 never disagree about what the contract allows.
 
-That SQL costs ~50 ms a call however few lines it gets (planning), so a fast path comes first: a line
-the JSON Schema (the contract's source of truth, checked by jsonschema-rs) accepts is accepted and written as that
-parsed object, re-serialised (what was checked is what is stored). Only the lines it refuses go to the
-SQL, which gives the verdict and the reason. Tests check the fast path never accepts what the SQL
-refuses. Ingest redacts free text on the way in; the stream gets the same redaction here.
+That SQL costs ~50 ms a call however few lines it gets (planning), so fast paths come first. The
+batch's: one jsonschema-rs call checks every event against the JSON Schema (the contract's source of
+truth), one regular expression every instant; when all pass and no event id repeats, every line is
+accepted at once. Otherwise the line's: each event the schema accepts is accepted; only the lines it
+refuses go to the SQL, which gives the verdict and the reason. An accepted event is written as that
+parsed object, re-serialised (what was checked is what is stored). Tests check neither fast path
+accepts what the SQL refuses, and that both give the verdicts the per-line path gives. Ingest
+redacts free text on the way in; the stream's copy gets the same redaction when it is first read.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import orjson
 from syncmon_pipeline import contract
 from syncmon_pipeline.ingest.decode import DecodedFile
 from syncmon_pipeline.ingest.load import classify_text
-from syncmon_pipeline.redaction import may_hold_secrets, redact
+from syncmon_pipeline.redaction import redact
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq")
 
@@ -38,14 +41,14 @@ class BodyError(ValueError):
     """A body that is not a batch at all (not a JSON array / NDJSON, or no events); becomes a 400/422."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs ~1 µs to make, a batch makes a thousand
 class LineVerdict:
     index: int  # position in the batch, from 0
     event_id: str | None
     status: str  # accepted | rejected | duplicate
     reason: str | None
     line: bytes  # as written to landing (accepted only)
-    event: dict[str, Any] | None  # accepted: the redacted event, for the stream
+    event: dict[str, Any] | None  # accepted: the event as checked, unredacted (`stream_data` redacts it)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"index": self.index, "status": self.status, "event_id": self.event_id}
@@ -108,11 +111,11 @@ def _utf8(data: bytes) -> bool:
 
 
 @cache
-def _fast_checks() -> dict[str, Callable[[object], bool]]:
-    """One compiled check per event type: the schema with only the `allOf` branches whose `if` that
-    type meets (each `if` looks at event_type alone), so an event is not tried against all eight.
-    jsonschema-rs (Rust) checks an event in ~1 µs, a fifth of what compiled Python took."""
-    checks = {}
+def _type_schemas() -> dict[str, dict[str, Any]]:
+    """The schema for each event type: only the `allOf` branches whose `if` that type meets (each `if`
+    looks at event_type alone), so an event is not tried against all eight. jsonschema-rs (Rust) checks
+    an event in ~1 µs, a fifth of what compiled Python took; the branches it skips are most of that."""
+    schemas = {}
     for event_type in contract.EVENT_TYPES:
         branches = []
         for part in contract.SCHEMA.get("allOf", []):
@@ -121,9 +124,20 @@ def _fast_checks() -> dict[str, Callable[[object], bool]]:
                 branches.append(part)  # not a condition on the type alone: keep it whole
             elif jsonschema.Draft202012Validator(condition).is_valid({"event_type": event_type}):
                 branches.append(part["then"])
-        schema = {**{k: v for k, v in contract.SCHEMA.items() if k != "allOf"}, "allOf": branches}
-        checks[event_type] = jsonschema_rs.validator_for(schema).is_valid
-    return checks
+        schemas[event_type] = {**{k: v for k, v in contract.SCHEMA.items() if k != "allOf"}, "allOf": branches}
+    return schemas
+
+
+@cache
+def _fast_checks() -> dict[str, Callable[[object], bool]]:
+    return {event_type: jsonschema_rs.validator_for(schema).is_valid for event_type, schema in _type_schemas().items()}
+
+
+@cache
+def _batch_checks() -> dict[str, Callable[[object], bool]]:
+    """The same, for a list of events of one type: one call into Rust for all of them."""
+    return {event_type: jsonschema_rs.validator_for({"type": "array", "items": schema}).is_valid
+            for event_type, schema in _type_schemas().items()}  # fmt: skip
 
 
 # The schema's pattern for occurred_at admits impossible times (month 77, hour 98) that ingest's SQL
@@ -142,6 +156,40 @@ def _plain_instant(value: object) -> bool:
     return 1900 <= moment.year <= 2200 and offset is not None and abs(offset) <= timedelta(hours=14)
 
 
+# The same instants, a whole batch's joined by newlines, in one match (a newline inside a value cannot pass:
+# the schema's own pattern refuses it first). Years 1900-2199 and offsets up to 14:00 are spelt out so
+# that only the calendar (30 February) is left to `fromisoformat`.
+_PLAIN_INSTANTS = re.compile(
+    r"(?:(?:19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)(?:\n|\Z))+"
+)
+
+
+def _all_plainly_valid(lines: list[bytes], events: list[Any], max_line_bytes: int) -> bool:
+    """True only when every event is one `fast_accepts` takes and no event id repeats (then every verdict
+    is `accepted`); a False means: ask line by line."""
+    if max(map(len, lines)) > max_line_bytes:
+        return False
+    checks = _batch_checks()
+    by_type: dict[str, list[Any]] = {}
+    for event in events:
+        event_type = event.get("event_type") if type(event) is dict else None
+        if type(event_type) is not str or event_type not in checks:
+            return False
+        by_type.setdefault(event_type, []).append(event)
+    if not all(checks[event_type](group) for event_type, group in by_type.items()):
+        return False
+    instants = [event["occurred_at"] for event in events]
+    if not _PLAIN_INSTANTS.fullmatch("\n".join(instants)):
+        return False
+    try:
+        for instant in instants:
+            datetime.fromisoformat(instant)
+    except ValueError:
+        return False
+    return len({event["event_id"].lower() for event in events}) == len(events)
+
+
 def fast_accepts(event: object) -> bool:
     """True only for an event the quarantine's SQL surely accepts (a False means: ask the SQL)."""
     if not isinstance(event, dict) or not _plain_instant(event.get("occurred_at")):
@@ -151,11 +199,11 @@ def fast_accepts(event: object) -> bool:
     return check is not None and check(event)
 
 
-def _stream_event(event: dict[str, Any], *, may_hold_secrets: bool = True) -> dict[str, Any]:
-    """The event as the stream may show it: top-level fields, payload redacted like ingest does
-    (`may_hold_secrets` False: the whole batch's text passed redaction's prefilter, nothing to redact)."""
+def stream_data(event: dict[str, Any]) -> dict[str, Any]:
+    """An accepted event as the stream may show it, provisional until ingested: top-level fields, payload
+    redacted as ingest redacts it."""
     payload = event.get("payload")
-    if isinstance(payload, dict) and may_hold_secrets:
+    if isinstance(payload, dict):
         text = orjson.dumps(payload).decode()
         redacted = redact(text)
         payload = payload if redacted is text else orjson.loads(redacted)  # most payloads hold no secret
@@ -163,7 +211,18 @@ def _stream_event(event: dict[str, Any], *, may_hold_secrets: bool = True) -> di
         "event_id": event.get("event_id"), "event_type": event.get("event_type"),
         "occurred_at": event.get("occurred_at"), "integration_id": event.get("integration_id"),
         "provider": event.get("provider"), "session_id": event.get("session_id"), "payload": payload,
+        "provisional": True,
     }  # fmt: skip
+
+
+def stream_line_data(line: bytes) -> dict[str, Any]:
+    """`stream_data` of an accepted line as written to landing. The stream's buffer keeps the lines
+    (bytes, which the garbage collector never walks) and renders a message when it is first read."""
+    try:
+        event = _json_value(line)
+    except ValueError:  # a spelling only the warehouse's JSON reader takes: shown once ingested
+        event = None
+    return stream_data(event) if isinstance(event, dict) else {"provisional": True}
 
 
 def classify_batch(
@@ -174,26 +233,18 @@ def classify_batch(
     `parsed` holds each line already decoded when the line is orjson's own spelling of it (a JSON-array
     body): such a line is written as it is. Any other line is written as orjson re-spells what was
     checked, so landing never holds a spelling (a repeated key, say) that could read otherwise."""
+    events = parsed if parsed is not None else [_decoded(line, max_line_bytes) for line in lines]
+    if _all_plainly_valid(lines, events, max_line_bytes):
+        written = lines if parsed is not None else [orjson.dumps(event) for event in events]
+        return [LineVerdict(index, event["event_id"], "accepted", None, line, event)
+                for index, (event, line) in enumerate(zip(events, written, strict=True))]  # fmt: skip
     verdicts: dict[int, LineVerdict] = {}
     slow: list[int] = []
-    # One scan of the batch instead of one per event: most batches hold nothing redaction would touch. A
-    # `\u` escape in a line could spell a word the scan looks for (`\u0040` is `@`), so it means: maybe.
-    joined = b"\n".join(lines)
-    secrets_possible = b"\\u" in joined or may_hold_secrets(joined.decode("utf-8", errors="replace"))
     for index, line in enumerate(lines):
-        event = None
-        if len(line) <= max_line_bytes:
-            if parsed is not None:
-                event = parsed[index]
-            else:
-                try:
-                    event = orjson.loads(line)
-                except orjson.JSONDecodeError:  # malformed, or a number orjson cannot hold: the SQL says why
-                    event = None
+        event = events[index] if len(line) <= max_line_bytes else None
         if isinstance(event, dict) and fast_accepts(event):
             written = line if parsed is not None else orjson.dumps(event)
-            verdicts[index] = LineVerdict(index, event["event_id"], "accepted", None, written,
-                                          _stream_event(event, may_hold_secrets=secrets_possible))  # fmt: skip
+            verdicts[index] = LineVerdict(index, event["event_id"], "accepted", None, written, event)
         else:
             slow.append(index)
     if slow:
@@ -213,6 +264,16 @@ def classify_batch(
             seen.add(key)
         ordered.append(verdict)
     return ordered
+
+
+def _decoded(line: bytes, max_line_bytes: int) -> Any:
+    """The line's JSON value; None when it is too long or not JSON orjson reads (the SQL says why)."""
+    if len(line) > max_line_bytes:
+        return None
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:  # malformed, or a number orjson cannot hold
+        return None
 
 
 def _classify_in_sql(lines: list[bytes], max_line_bytes: int) -> list[LineVerdict]:
@@ -245,7 +306,7 @@ def _instant_text(value: datetime | str) -> str:
     return value.replace(tzinfo=UTC).isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _json_value(text: str) -> Any:
+def _json_value(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # integers beyond 64 bits, which the contract allows in free-form fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import re
 import sys
@@ -41,6 +42,7 @@ def serve(host: str, port: int) -> int:
         print(f"syncmon api: {error}", file=sys.stderr)
         return 2
     app = create_app(ctx)
+    _settle_garbage_collector()
     print(f"syncmon api: http://{host}:{port}/ (docs /docs, OpenAPI /openapi.json), SYNCMON_HOME={ctx.paths.home}")
     if ctx.generated_token is not None:
         print(f"syncmon api: no api.tokens configured; admin token in {ctx.paths.api_token_file} (mode 600)")
@@ -48,6 +50,15 @@ def serve(host: str, port: int) -> int:
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=log_config(), proxy_headers=False,
                                   timeout_graceful_shutdown=5)).run()  # fmt: skip
     return 0
+
+
+def _settle_garbage_collector() -> None:
+    """The app's own objects (modules, routes, models) live as long as the process: `gc.freeze` takes them
+    out of the collector's walks, and a larger first generation lets a batch of 1,000 decoded events
+    (~3,000 containers, all garbage once answered) die young instead of triggering collections that
+    walk it again. Measured on intake: 57k -> 75k events/s (benchmarks/api_benchmark.py)."""
+    gc.freeze()
+    gc.set_threshold(100_000, 20, 100)
 
 
 def _api_command(args: argparse.Namespace) -> int:

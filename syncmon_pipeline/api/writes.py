@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from .auth import Principal
 from .context import ApiContext
 from .idempotency import IdempotencyKeyError, IdempotencyStore, StoredAnswer, request_fingerprint
-from .intake import LineVerdict, classify_batch
+from .intake import LineVerdict, classify_batch, stream_line_data
 from .landing_writer import LandingWriter
 from .problems import PROBLEM_JSON, Problem
 
@@ -56,9 +56,8 @@ async def land(ctx: ApiContext, verdicts: list[LineVerdict]) -> str | None:
         name = await landing_writer(ctx).write([v.line for v in accepted])
     except OSError as error:
         raise Problem(503, f"could not write to the landing folder ({error.strerror or 'I/O error'}); retry") from error
-    events = [v.event or {} for v in accepted]
-    ctx.bus.publish_many([(str(e.get("event_type")), {**e, "provisional": True}, e.get("integration_id"))
-                          for e in events])  # fmt: skip
+    ctx.bus.publish_rendered([(str(v.event.get("event_type")), v.event.get("integration_id"), v.line)
+                              for v in accepted if v.event is not None], stream_line_data)  # fmt: skip
     return name
 
 
