@@ -65,7 +65,7 @@ benchmark-alerts: install
 	$(BIN)/python benchmarks/alert_benchmark.py
 
 benchmark-alert-latency: install
-	$(BIN)/python benchmarks/alert_latency_benchmark.py
+	$(BIN)/python benchmarks/alert_latency_benchmark.py --incidents 30
 	$(BIN)/python benchmarks/alert_latency_benchmark.py --kind latency-anomaly
 
 benchmark-reports: install

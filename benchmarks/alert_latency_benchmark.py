@@ -4,7 +4,13 @@ Starts `dagster dev` with the default settings on a fresh data directory (a day 
 first, so the pipeline is warm and realistic), an aiosmtpd server on loopback as the mail relay, and
 then, one incident at a time, drops an incident's session events into the landing folder. The clock
 starts when the file is renamed into place and stops when the SMTP server has received the firing
-notification for that integration. Prints every latency, the median and p95. Two kinds of incident:
+notification for that integration. Prints every latency, the median and p95.
+
+What else runs is what a real deployment has: the 5-minute analytics schedule, and a mail server that
+fails the report e-mails. Every delivery to the report recipient is refused with a temporary 451 (alert
+notifications to the operator are accepted), and the daily report e-mail goes out a few minutes into
+the measurement, retrying with backoff for most of it; the script prints how many report deliveries
+the server refused while incidents were measured. Two kinds of incident:
 
 - `failure` (default): failing sessions of a new integration (`sync_failure`);
 - `latency-anomaly`: one session with ten times its integration's usual API latency, after eight
@@ -45,12 +51,29 @@ from syncmon_pipeline.recorder import SessionRecorder  # noqa: E402
 from syncmon_pipeline.simulator import simulate_history  # noqa: E402
 
 
+REPORT_RECIPIENT = "reports@example.org"  # the server refuses this mailbox: the failing mail server
+
+
 class Inbox:
-    """An aiosmtpd handler keeping (arrival time, subject, body) of every message."""
+    """An aiosmtpd handler keeping (arrival time, subject, body) of every message; it refuses every
+    delivery to `REPORT_RECIPIENT` with a temporary error and counts when it did."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[float, str, str]] = []
+        self.refused: list[float] = []
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's hook)
+        if address.lower() == REPORT_RECIPIENT:
+            with self.lock:
+                self.refused.append(time.time())
+            return "451 4.3.2 mailbox temporarily unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def refused_between(self, start: float, end: float) -> int:
+        with self.lock:
+            return sum(1 for at in self.refused if start <= at <= end)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = message_from_bytes(envelope.content)
@@ -127,6 +150,17 @@ def drop_latency_anomaly(landing: Path, integration_id: str) -> float:
     return time.time()
 
 
+def runs_during(dagster_home: Path, since: float) -> dict[str, int]:
+    """How many runs of each job the instance started after `since` (read while dagster dev runs)."""
+    import dagster as dg
+
+    counts: dict[str, int] = {}
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        for record in instance.get_run_records(dg.RunsFilter(created_after=datetime.fromtimestamp(since, UTC))):
+            counts[record.dagster_run.job_name] = counts.get(record.dagster_run.job_name, 0) + 1
+    return counts
+
+
 def wait_until(predicate, timeout: float, poll: float = 0.5) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -171,7 +205,14 @@ def main() -> int:
         "SYNCMON_SMTP_HOST": "127.0.0.1", "SYNCMON_SMTP_PORT": str(smtp.port), "SYNCMON_SMTP_SECURITY": "none",
         "SYNCMON_MAIL_FROM": "syncmon@localhost", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }  # fmt: skip
-    env.pop("SYNCMON_CONFIG", None)
+    # The daily report e-mail goes to the refusing mailbox a few minutes in (after the warm-up), and keeps
+    # retrying: 8 attempts, 10 s doubling (about 21 minutes of a failing server). No charts or PDF: the
+    # point is the mail server, not Chromium's CPU.
+    send_at = (datetime.now(UTC) + timedelta(minutes=6)).strftime("%H:%M")
+    config = work / "syncmon.yaml"
+    config.write_text(f"reports:\n  send_at: '{send_at}'\n  recipients: [{REPORT_RECIPIENT}]\n  periods: [daily]\n"
+                      "  delivery_attempts: 8\n  delivery_backoff_seconds: 10\n  chart_images: false\n  pdf: false\n")  # fmt: skip
+    env["SYNCMON_CONFIG"] = str(config)
     log = open(work / "dagster.log", "wb")
     dagster = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "syncmon_pipeline.definitions",
@@ -186,6 +227,7 @@ def main() -> int:
         if not wait_until(lambda: not any((home / "landing").glob("*.ndjson*")), timeout=600):
             raise SystemExit(f"the history was not ingested within 10 min; see {work / 'dagster.log'}")
         time.sleep(60)  # let the first analytics and alert runs settle
+        measuring_since = time.time()
         rng = random.Random(7)
         for i, integration in enumerate(probes):
             if args.kind == "latency-anomaly":
@@ -201,6 +243,8 @@ def main() -> int:
                 missed.append(integration)
                 print(f"  incident {i + 1:>2}: {integration} NOT notified within {args.timeout:.0f} s", flush=True)
             time.sleep(rng.uniform(0, 15))  # land at different phases of the sensor ticks
+        refused = inbox.refused_between(measuring_since, time.time())
+        runs = runs_during(dagster_home, measuring_since)
     finally:
         os.killpg(dagster.pid, signal.SIGTERM)
         try:
@@ -216,6 +260,8 @@ def main() -> int:
     if latencies:
         print(f"\nlanding -> SMTP delivery over {len(latencies)} incidents: median {statistics.median(latencies):.1f} s,"
               f" p95 {percentile(latencies, 0.95):.1f} s, max {max(latencies):.1f} s (target p95 <= 60 s)")
+        print(f"meanwhile: the mail server refused {refused} report deliveries (451); runs that started:"
+              f" {', '.join(f'{n} {job}' for job, n in sorted(runs.items()))}")
     if missed:
         print(f"missed: {', '.join(missed)}")
     return 0 if latencies and not missed else 1

@@ -58,6 +58,11 @@ class AnalyticsSettings(_Section):
     raw_stale_after_minutes: int = Field(
         30, ge=1, description="The UI flags the raw events as stale when no ingest ran for this long."
     )
+    give_way_seconds: float = Field(
+        45, ge=0, le=600,
+        description="How long each analytics step may wait for ingest and alert runs under way before it takes"
+        " the warehouse slot anyway (0: never gives way).",
+    )
 
     @field_validator("schedule_cron")
     @classmethod

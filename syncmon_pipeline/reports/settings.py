@@ -28,8 +28,8 @@ class ReportSettings(_Section):
     delivery_attempts: int = Field(3, ge=1, le=20, description="Sends per report e-mail before it counts as failed.")
     delivery_backoff_seconds: float = Field(
         10, ge=0, le=3600,
-        description="Wait before the first retry; doubles. The e-mail step holds the warehouse slot (its ledger) while"
-        " it waits, so ingest and alerts wait too: keep it short.",
+        description="Wait before the first retry; doubles. The sending step holds no warehouse slot while it waits"
+        " (claims and records are short transactions of their own), so retries delay no ingest or alert.",
     )
     chart_images: bool = Field(True, description="Static chart images in e-mails (needs headless Chromium).")
     email_table_rows: int = Field(15, ge=1, le=500, description="Rows per table in the e-mail body.")
