@@ -26,14 +26,16 @@ def _run(instance: dg.DagsterInstance, job_name: str, status: dg.DagsterRunStatu
     instance.add_run(dg.DagsterRun(job_name=job_name, run_id=str(uuid.uuid4()), status=status, tags=tags))
 
 
-def test_the_shell_retries_the_step_while_an_ingest_run_is_under_way(tmp_path):
+def test_the_shell_retries_the_step_while_an_ingest_run_is_in_progress(tmp_path):
     from syncmon_pipeline.defs.give_way import MAX_WAIT_SECONDS, URGENT_RUN_TAGS, give_way
 
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         _run(instance, "analytics_job", dg.DagsterRunStatus.STARTED, {})  # not paging: no reason to wait
         _run(instance, "ingest_job", dg.DagsterRunStatus.SUCCESS, URGENT_RUN_TAGS)  # done: neither
         give_way(instance, retry_number=0)
-        _run(instance, "ingest_job", dg.DagsterRunStatus.STARTING, URGENT_RUN_TAGS)
+        _run(instance, "ingest_job", dg.DagsterRunStatus.STARTING, URGENT_RUN_TAGS)  # its first step waits its turn
+        give_way(instance, retry_number=0)
+        _run(instance, "ingest_job", dg.DagsterRunStatus.STARTED, URGENT_RUN_TAGS)  # between its steps
         with pytest.raises(dg.RetryRequested) as raised:
             give_way(instance, retry_number=0)
         assert raised.value.seconds_to_wait > 0 and raised.value.max_retries >= 1

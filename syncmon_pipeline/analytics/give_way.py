@@ -4,9 +4,9 @@ Dagster hands a freed slot to the longest-waiting step of the highest priority *
 ingest run's next step is not waiting yet when its previous step frees the slot, so an analytics run
 that is waiting takes it, and the two runs alternate step by step: a page waited for every part of
 the analytics run it overlapped (measured: up to ~35 s of a 76 s incident). So an analytics step that
-gets the slot while an ingest or alert run is under way (queued, starting or started) gives it back
-and asks to be retried a moment later, until that run is done, but never for longer than the limit
-(analytics would otherwise starve while files keep landing).
+gets the slot while an ingest or alert run is in progress (started, between or in its steps) gives it
+back and asks to be retried a moment later, until that run is done, but never for longer than the
+limit (analytics would otherwise starve while files keep landing).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class DbtBuildConfig(dg.Config):
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    give_way_to_paging(context)  # an analytics run's build waits for ingest and alert runs under way
+    give_way_to_paging(context)  # in an analytics run, waits for ingest and alert runs in progress
     data_paths()  # exports the absolute SYNCMON_HOME that profiles.yml reads
     # Unit tests run in their own asset check (dbt_unit_tests), not on every refresh.
     args = ["build", "--exclude", "test_type:unit"]
@@ -84,8 +84,7 @@ analytics_models = dg.AssetSelection.assets(dbt_models) - session_facts
     description="The dbt unit tests of the session status fold and of the progress fold (dagster-dbt does not"
     " turn dbt unit tests into asset checks by itself, so this check runs them).",
 )
-def dbt_unit_tests(context: dg.AssetCheckExecutionContext, dbt: DbtCliResource) -> dg.AssetCheckResult:
-    give_way_to_paging(context)
+def dbt_unit_tests(dbt: DbtCliResource) -> dg.AssetCheckResult:
     data_paths()
     invocation = dbt.cli(["test", "--select", "test_type:unit"], raise_on_error=False)
     invocation.wait()
