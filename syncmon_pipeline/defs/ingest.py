@@ -100,8 +100,8 @@ def raw_events(context: dg.AssetExecutionContext, config: IngestConfig, warehous
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    # The alert job reports the `firing_alerts` checks itself, and dbt's unit tests check code, not data (the
-    # analytics run runs them): leaving both out saves a page two steps, ~7 s of the warehouse slot.
+    # The alert job reports the `firing_alerts` checks itself, and dbt's unit tests check code, not data
+    # (`make test` and CI run them): leaving both out saves a page two steps, ~7 s of the warehouse slot.
     selection=(dg.AssetSelection.assets(raw_events, session_anomaly_scores, alert_state) | session_facts)
     - dg.AssetSelection.checks(*firing_alert_checks, dbt_unit_tests),
     description="Ingest landing files, refresh the session facts, score the sessions that ended, then evaluate"
