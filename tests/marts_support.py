@@ -38,6 +38,11 @@ INCREMENTAL_MODELS = (
     "marts.fct_session_metrics",
     "marts.fct_health_checks",
     "marts.fct_sync_sessions",
+    "intermediate.int_session_final_state",
+    "intermediate.int_scheduled_session_starts",
+    "marts.mart_sync_timeseries_hourly",
+    "marts.mart_sync_timeseries_daily",
+    "marts.mart_entity_metrics",
 )
 
 
@@ -80,6 +85,35 @@ def rows(paths: DataPaths, sql: str, params: Sequence[Any] | None = None) -> lis
 def scalar(paths: DataPaths, sql: str, params: Sequence[Any] | None = None) -> Any:
     (row,) = rows(paths, sql, params)
     return next(iter(row.values()))
+
+
+def assert_same_rows(paths: DataPaths, schema: str, models: Sequence[str]) -> None:
+    """Each model (schema.name) holds the same rows as its copy in `schema`.
+
+    An incremental refresh sums and averages the same facts in another order than a full build, so
+    a floating-point figure may differ in its last bits: doubles are equal within 1e-9 (relative),
+    every other value exactly (the other columns, a key among them, pair the rows).
+    """
+    for model in models:
+        name = model.split(".")[1]
+        types = rows(paths, "SELECT column_name, data_type FROM information_schema.columns "
+                     "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", [model.split(".")[0], name])
+        exact = [c["column_name"] for c in types if c["data_type"] != "DOUBLE"]
+        doubles = [c["column_name"] for c in types if c["data_type"] == "DOUBLE"]
+        full = scalar(paths, f"SELECT count(*) FROM {model}")
+        assert full > 0, model
+        assert scalar(paths, f"SELECT count(*) FROM {schema}.{name}") == full, model
+        listed = ", ".join(exact)
+        for a, b in ((model, f"{schema}.{name}"), (f"{schema}.{name}", model)):
+            difference = f"SELECT {listed} FROM {a} EXCEPT ALL SELECT {listed} FROM {b}"
+            assert scalar(paths, f"SELECT count(*) FROM ({difference})") == 0, (a, b, rows(paths, f"{difference} LIMIT 3"))
+        if doubles:
+            pairs = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in exact)
+            apart = " OR ".join(f"(a.{c} IS DISTINCT FROM b.{c} AND NOT coalesce(abs(a.{c} - b.{c}) "
+                                f"<= 1e-9 * greatest(1, abs(a.{c})), false))" for c in doubles)
+            (paired,) = rows(paths, f"SELECT count(*) AS n, count(*) FILTER (WHERE {apart}) AS apart "
+                             f"FROM {model} AS a JOIN {schema}.{name} AS b ON {pairs}")
+            assert paired == {"n": full, "apart": 0}, (model, paired)
 
 
 def health_by_integration(paths: DataPaths) -> dict[str, dict[str, Any]]:

@@ -119,7 +119,7 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("records_updated", "BIGINT"), ("records_deleted", "BIGINT"), ("records_skipped", "BIGINT"),
         ("records_failed", "BIGINT"), ("records_failed_rate", "DOUBLE"), ("errors", "BIGINT"),
         ("validation_errors", "BIGINT"), ("conflicts", "BIGINT"), ("conflicts_unresolved", "BIGINT"),
-        ("last_reported_at", "TIMESTAMP"),
+        ("last_reported_at", "TIMESTAMP"), ("last_ingested_at", "TIMESTAMP"),
     ),
     "marts.mart_integration_health": (
         ("integration_id", "VARCHAR"), ("provider", "VARCHAR"), ("as_of", "TIMESTAMP"), ("status", "VARCHAR"),
@@ -144,7 +144,7 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("conflicts", "BIGINT"), ("conflicts_unresolved", "BIGINT"), ("api_calls", "BIGINT"),
         ("api_latency_ms_avg", "DOUBLE"), ("api_latency_ms_p95", "DOUBLE"), ("throughput_rps", "DOUBLE"),
         ("health_checks", "BIGINT"), ("health_checks_unreachable", "BIGINT"),
-        ("health_check_latency_ms_avg", "DOUBLE"),
+        ("health_check_latency_ms_avg", "DOUBLE"), ("last_ingested_at", "TIMESTAMP"),
     ),
     "marts.mart_sync_timeseries_hourly": (
         ("integration_id", "VARCHAR"), ("bucket_start", "TIMESTAMP"), ("bucket_end", "TIMESTAMP"),
@@ -157,7 +157,7 @@ EXPECTED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("conflicts", "BIGINT"), ("conflicts_unresolved", "BIGINT"), ("api_calls", "BIGINT"),
         ("api_latency_ms_avg", "DOUBLE"), ("api_latency_ms_p95", "DOUBLE"), ("throughput_rps", "DOUBLE"),
         ("health_checks", "BIGINT"), ("health_checks_unreachable", "BIGINT"),
-        ("health_check_latency_ms_avg", "DOUBLE"),
+        ("health_check_latency_ms_avg", "DOUBLE"), ("last_ingested_at", "TIMESTAMP"),
     ),
     "retention.archives": (
         ("archive_id", "VARCHAR"), ("archived_at", "TIMESTAMP"), ("source_table", "VARCHAR"),

@@ -26,27 +26,29 @@
 {%- set step = "interval 1 hour" if grain == 'hour' else "interval 1 day" -%}
 {%- set categories = ['network', 'authentication', 'rate_limit', 'validation', 'conflict', 'system'] -%}
 
-with sessions as (
+-- not materialized: each fact is read by the scope and by its aggregate, and a materialized copy
+-- of the whole table would come before the time filters
+with sessions as not materialized (
     select * from {{ ref('fct_sync_sessions') }}
 ),
 
-entity_progress as (
+entity_progress as not materialized (
     select * from {{ ref('int_session_entity_progress') }}
 ),
 
-session_errors as (
+session_errors as not materialized (
     select * from {{ ref('fct_sync_errors') }}
 ),
 
-session_conflicts as (
+session_conflicts as not materialized (
     select * from {{ ref('fct_sync_conflicts') }}
 ),
 
-session_metrics as (
+session_metrics as not materialized (
     select * from {{ ref('fct_session_metrics') }}
 ),
 
-health_checks as (
+health_checks as not materialized (
     select * from {{ ref('fct_health_checks') }}
 ),
 
@@ -54,17 +56,40 @@ integrations as (
     select * from {{ ref('dim_integrations') }}
 ),
 
-integration_spans as (
-    select integration_id, first_seen_at, last_seen_at from integrations
+{% if is_incremental() -%}
+{{ refresh_scope(grain, this) }}
+{%- else -%}
+-- a first build or a full refresh: every bucket of every integration
+scope as (
+    select integration_id, null::timestamp as from_bucket from integrations
     union all
-    select '__all__', min(first_seen_at), max(last_seen_at) from integrations having count(*) > 0
+    select '__all__', null::timestamp
+),
+{%- endif %}
+
+-- the earliest instant any fact read below can fall in (everything on a full build)
+recompute_from as (
+    select coalesce(min(from_bucket), timestamp '1970-01-01') as from_bucket from scope
+),
+
+integration_spans as (
+    select integrations.integration_id, first_seen_at, last_seen_at, scope.from_bucket
+    from integrations
+    inner join scope on integrations.integration_id = scope.integration_id
+    union all
+    select '__all__', min(first_seen_at), max(last_seen_at), (select from_bucket from scope where integration_id = '__all__')
+    from integrations
+    having count(*) > 0 and (select count(*) from scope where integration_id = '__all__') > 0
 ),
 
 buckets as (
     select
         integration_id,
+        from_bucket,
         unnest(generate_series(
-            date_trunc('{{ grain }}', first_seen_at), date_trunc('{{ grain }}', last_seen_at), {{ step }}
+            greatest(date_trunc('{{ grain }}', first_seen_at), coalesce(from_bucket, date_trunc('{{ grain }}', first_seen_at))),
+            date_trunc('{{ grain }}', last_seen_at),
+            {{ step }}
         )) as bucket_start
     from integration_spans
 ),
@@ -72,8 +97,10 @@ buckets as (
 started as (
     select
         {{ timeseries_key(grain, 'started_at') }},
-        count(*) as sessions_started
+        count(*) as sessions_started,
+        max(last_ingested_at) as last_ingested_at
     from sessions
+    where started_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -86,9 +113,10 @@ ended as (
         count(*) filter (where outcome = 'failed') as sessions_failed,
         count(*) filter (where outcome = 'cancelled') as sessions_cancelled,
         avg(duration_seconds) as duration_seconds_avg,
-        quantile_cont(duration_seconds, 0.95) as duration_seconds_p95
+        quantile_cont(duration_seconds, 0.95) as duration_seconds_p95,
+        max(last_ingested_at) as last_ingested_at
     from sessions
-    where is_terminal
+    where is_terminal and ended_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -96,8 +124,10 @@ records as (
     select
         {{ timeseries_key(grain, 'reported_at') }},
         cast(sum(records_processed) as bigint) as records_processed,
-        cast(sum(records_failed) as bigint) as records_failed
+        cast(sum(records_failed) as bigint) as records_failed,
+        max(ingested_at) as last_ingested_at
     from entity_progress
+    where reported_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -107,8 +137,10 @@ errors as (
         {%- for category in categories %}
         count(*) filter (where category = '{{ category }}') as errors_{{ category }},
         {%- endfor %}
-        count(*) as errors_total
+        count(*) as errors_total,
+        max(ingested_at) as last_ingested_at
     from session_errors
+    where occurred_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -116,8 +148,10 @@ conflicts as (
     select
         {{ timeseries_key(grain, 'occurred_at') }},
         count(*) as conflicts,
-        count(*) filter (where not is_resolved) as conflicts_unresolved
+        count(*) filter (where not is_resolved) as conflicts_unresolved,
+        max(ingested_at) as last_ingested_at
     from session_conflicts
+    where occurred_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -131,8 +165,10 @@ metrics as (
             avg(api_latency_ms_avg)
         ) as api_latency_ms_avg,
         quantile_cont(api_latency_ms_p95, 0.95) as api_latency_ms_p95,
-        avg(throughput_rps) as throughput_rps
+        avg(throughput_rps) as throughput_rps,
+        max(ingested_at) as last_ingested_at
     from session_metrics
+    where occurred_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -141,8 +177,10 @@ checks as (
         {{ timeseries_key(grain, 'checked_at') }},
         count(*) as health_checks,
         count(*) filter (where not is_reachable) as health_checks_unreachable,
-        avg(latency_ms) as health_check_latency_ms_avg
+        avg(latency_ms) as health_check_latency_ms_avg,
+        max(ingested_at) as last_ingested_at
     from health_checks
+    where checked_at >= (select from_bucket from recompute_from)
     group by {{ timeseries_grouping() }}
 ),
 
@@ -174,7 +212,11 @@ final as (
         metrics.throughput_rps,
         coalesce(checks.health_checks, 0) as health_checks,
         coalesce(checks.health_checks_unreachable, 0) as health_checks_unreachable,
-        checks.health_check_latency_ms_avg
+        checks.health_check_latency_ms_avg,
+        greatest(
+            started.last_ingested_at, ended.last_ingested_at, records.last_ingested_at, errors.last_ingested_at,
+            conflicts.last_ingested_at, metrics.last_ingested_at, checks.last_ingested_at
+        ) as last_ingested_at
     from buckets
     {%- for part in ['started', 'ended', 'records', 'errors', 'conflicts', 'metrics', 'checks'] %}
     left join {{ part }}

@@ -3,41 +3,31 @@
 -- availability: share of reachable checks in the window (as_of - 24h / 7d / 30d, as_of].
 -- last_auth_status: the latest auth_status reported (unreachable checks report none).
 -- latest_checks_unreachable: how many of the latest checks in a row were unreachable.
+--
+-- A table, read from fct_health_checks (typed columns, no JSON), in plain aggregates: ordering every
+-- check of the history by recency cost most of the refresh on a long history.
+
+{{ config(materialized='table') }}
 
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
-health_checks as (
-    select * from {{ ref('stg_health_checks') }}
-),
-
 checks as (
-    select
-        health_checks.*,
-        as_of.as_of,
-        row_number() over (
-            partition by integration_id order by checked_at desc, event_id desc
-        ) as recency
-    from health_checks
+    select health_checks.*, as_of.as_of
+    from {{ ref('fct_health_checks') }} as health_checks
     inner join as_of on health_checks.checked_at <= as_of.as_of
 ),
 
-latest_reachable as (
-    -- the most recent reachable check; every later one was unreachable
-    select integration_id, min(recency) as recency
-    from checks
-    where is_reachable
-    group by integration_id
-),
-
 summary as (
+    -- "latest" is by checked_at, then event_id (deterministic on ties)
     select
-        checks.integration_id,
+        integration_id,
         count(*) as health_checks,
         max(checked_at) as last_health_check_at,
-        arg_min(is_reachable, recency) as last_health_check_reachable,
-        arg_min(auth_status, recency) filter (where auth_status is not null) as last_auth_status,
+        arg_max(is_reachable, (checked_at, event_id)) as last_health_check_reachable,
+        max((checked_at, event_id)) filter (where is_reachable) as latest_reachable,
+        arg_max(auth_status, (checked_at, event_id)) filter (where auth_status is not null) as last_auth_status,
         max(checked_at) filter (where auth_status is not null) as last_auth_status_at,
         count(*) filter (where not is_reachable and checked_at > as_of - interval 1 hour) as unreachable_checks_1h,
         count(*) filter (where checked_at > as_of - interval 24 hour) as checks_24h,
@@ -47,6 +37,15 @@ summary as (
         count(*) filter (where is_reachable and checked_at > as_of - interval 7 day) as reachable_7d,
         count(*) filter (where is_reachable and checked_at > as_of - interval 30 day) as reachable_30d
     from checks
+    group by integration_id
+),
+
+unreachable_since as (
+    -- the checks after the latest reachable one (all of them were unreachable)
+    select checks.integration_id, count(*) as latest_checks_unreachable
+    from checks
+    inner join summary on checks.integration_id = summary.integration_id
+    where summary.latest_reachable is not null and (checks.checked_at, checks.event_id) > summary.latest_reachable
     group by checks.integration_id
 ),
 
@@ -56,7 +55,10 @@ final as (
         summary.health_checks,
         summary.last_health_check_at,
         summary.last_health_check_reachable,
-        coalesce(latest_reachable.recency - 1, summary.health_checks) as latest_checks_unreachable,
+        case
+            when summary.latest_reachable is null then summary.health_checks
+            else coalesce(unreachable_since.latest_checks_unreachable, 0)
+        end as latest_checks_unreachable,
         summary.last_auth_status,
         summary.last_auth_status_at,
         summary.unreachable_checks_1h,
@@ -64,7 +66,7 @@ final as (
         summary.reachable_7d / nullif(summary.checks_7d, 0) as availability_7d,
         summary.reachable_30d / nullif(summary.checks_30d, 0) as availability_30d
     from summary
-    left join latest_reachable on summary.integration_id = latest_reachable.integration_id
+    left join unreachable_since on summary.integration_id = unreachable_since.integration_id
 )
 
 select * from final

@@ -2,12 +2,14 @@
 -- the integration's last successful session ended (within the 30 days before as_of), i.e. not
 -- yet followed by a success.
 
+{{ config(materialized='table') }}
+
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
 session_errors as (
-    select * from {{ ref('stg_session_errors') }}
+    select * from {{ ref('fct_sync_errors') }}
 ),
 
 integration_sessions as (

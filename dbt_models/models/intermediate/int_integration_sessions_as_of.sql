@@ -9,6 +9,8 @@
 --   succeed, to tell ongoing trouble from a recovered one.
 -- usual_cadence_seconds: median gap between schedule-triggered starts in the 30 days to as_of.
 
+{{ config(materialized='table') }}
+
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
@@ -22,11 +24,7 @@ scheduled_starts as (
 ),
 
 ended_sessions as (
-    select
-        session_states.*,
-        row_number() over (
-            partition by integration_id order by ended_at desc, session_id desc
-        ) as recency
+    select *
     from session_states
     where is_terminal and outcome <> 'cancelled'
 ),
@@ -36,7 +34,8 @@ outcomes as (
         ended_sessions.integration_id,
         max(ended_at) filter (where outcome = 'succeeded') as last_successful_sync_at,
         max(ended_at) filter (where outcome in ('succeeded', 'partial')) as last_unfailed_sync_at,
-        count(*) filter (where recency <= 5 and outcome <> 'succeeded') as unsuccessful_in_last_5,
+        -- the 5 latest by ended_at, then session_id (a top-5 per integration: no sort of every session)
+        len(list_filter(max_by(outcome, (ended_at, session_id), 5), lambda o: o <> 'succeeded')) as unsuccessful_in_last_5,
         count(*) filter (where ended_at > as_of.as_of - interval 24 hour) as ended_24h,
         count(*) filter (where ended_at > as_of.as_of - interval 7 day) as ended_7d,
         count(*) filter (where ended_at > as_of.as_of - interval 30 day) as ended_30d,

@@ -18,7 +18,7 @@
 -- Incremental: the sessions that received progress events since the last build are recomputed
 -- whole (delete+insert on (integration_id, session_id)).
 
-with session_progress as (
+with session_progress as not materialized (  -- read twice; materialized, it would copy every event first
     select * from {{ ref('stg_session_progress') }}
 ),
 

@@ -16,7 +16,7 @@
 -- whole (delete+insert on (integration_id, session_id) replaces all their rows), so a late or
 -- out-of-order event also re-times its neighbours.
 
-with session_status as (
+with session_status as not materialized (  -- read twice; materialized, it would copy every event first
     select * from {{ ref('stg_session_status') }}
 ),
 

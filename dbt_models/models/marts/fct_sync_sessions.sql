@@ -20,9 +20,18 @@
 --
 -- Incremental: the sessions that received any event since the last build (watermark:
 -- last_ingested_at) are recomputed whole from all their events, so late events for old sessions
--- update them; delete+insert on (integration_id, session_id).
+-- update them; delete+insert on (integration_id, session_id). Every read below starts at
+-- `earliest` (macro earliest_touched_event): no event of a touched session is older.
 
-with sync_events as (
+{%- if is_incremental() %}
+    {%- set new_events -%}
+        select integration_id, session_id, occurred_at from {{ ref('stg_sync_events') }}
+        where session_id is not null and {{ ingested_since_last_build('ingested_at', 'last_ingested_at') }}
+    {%- endset %}
+    {%- set earliest = earliest_touched_event(new_events, 'first_event_at') %}
+{%- endif %}
+
+with sync_events as not materialized (  -- read twice; materialized, it would copy every event first
     select * from {{ ref('stg_sync_events') }}
 ),
 
@@ -38,6 +47,7 @@ session_events as (
     from sync_events
     where session_id is not null
     {% if is_incremental() %}
+        and occurred_at >= {{ earliest }}
         and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
@@ -45,42 +55,48 @@ session_events as (
 session_created as (
     select * from {{ ref('stg_session_created') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where created_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 status_history as (
     select * from {{ ref('int_session_status_history') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where occurred_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 entity_progress as (
     select * from {{ ref('int_session_entity_progress') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where reported_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_errors as (
     select * from {{ ref('fct_sync_errors') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where occurred_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_warnings as (
     select * from {{ ref('fct_sync_warnings') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where occurred_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 
 session_conflicts as (
     select * from {{ ref('fct_sync_conflicts') }}
     {% if is_incremental() %}
-    where (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
+    where occurred_at >= {{ earliest }}
+        and (integration_id, session_id) in (select integration_id, session_id from touched_sessions)
     {% endif %}
 ),
 

@@ -25,7 +25,8 @@ started AS (
     SELECT
         CASE WHEN grouping(integration_id) = 1 THEN '__all__' ELSE integration_id END AS integration_id,
         date_trunc(grain, started_at) AS bucket_start,
-        count(*) AS sessions_started
+        count(*) AS sessions_started,
+        max(last_ingested_at) AS last_ingested_at
     FROM marts.fct_sync_sessions
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, started_at)), (date_trunc(grain, started_at)))
 ),
@@ -39,7 +40,8 @@ ended AS (
         count(*) FILTER (WHERE outcome = 'failed') AS sessions_failed,
         count(*) FILTER (WHERE outcome = 'cancelled') AS sessions_cancelled,
         sum(date_diff('microsecond', started_at, ended_at)) / count(*) / 1e6 AS duration_seconds_avg,
-        quantile_cont(duration_seconds, 0.95) AS duration_seconds_p95
+        quantile_cont(duration_seconds, 0.95) AS duration_seconds_p95,
+        max(last_ingested_at) AS last_ingested_at
     FROM marts.fct_sync_sessions
     WHERE is_terminal
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, ended_at)), (date_trunc(grain, ended_at)))
@@ -49,7 +51,8 @@ records AS (
         CASE WHEN grouping(integration_id) = 1 THEN '__all__' ELSE integration_id END AS integration_id,
         date_trunc(grain, last_event_at) AS bucket_start,
         sum(records_processed)::BIGINT AS records_processed,
-        sum(records_failed)::BIGINT AS records_failed
+        sum(records_failed)::BIGINT AS records_failed,
+        max(last_ingested_at) AS last_ingested_at
     FROM marts.fct_sync_sessions
     WHERE records_processed > 0 OR records_failed > 0
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, last_event_at)), (date_trunc(grain, last_event_at)))
@@ -64,7 +67,8 @@ errors AS (
         count(*) FILTER (WHERE category = 'validation') AS errors_validation,
         count(*) FILTER (WHERE category = 'conflict') AS errors_conflict,
         count(*) FILTER (WHERE category = 'system') AS errors_system,
-        count(*) AS errors_total
+        count(*) AS errors_total,
+        max(ingested_at) AS last_ingested_at
     FROM marts.fct_sync_errors
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, occurred_at)), (date_trunc(grain, occurred_at)))
 ),
@@ -73,7 +77,8 @@ conflicts AS (
         CASE WHEN grouping(integration_id) = 1 THEN '__all__' ELSE integration_id END AS integration_id,
         date_trunc(grain, occurred_at) AS bucket_start,
         count(*) AS conflicts,
-        count(*) FILTER (WHERE NOT is_resolved) AS conflicts_unresolved
+        count(*) FILTER (WHERE NOT is_resolved) AS conflicts_unresolved,
+        max(ingested_at) AS last_ingested_at
     FROM marts.fct_sync_conflicts
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, occurred_at)), (date_trunc(grain, occurred_at)))
 ),
@@ -89,7 +94,8 @@ metrics AS (
             sum(round(api_latency_ms_avg * 10)::HUGEINT) / count(api_latency_ms_avg) / 10.0
         ) AS api_latency_ms_avg,
         quantile_cont(api_latency_ms_p95, 0.95) AS api_latency_ms_p95,
-        sum(round(throughput_rps * 100)::HUGEINT) / count(throughput_rps) / 100.0 AS throughput_rps
+        sum(round(throughput_rps * 100)::HUGEINT) / count(throughput_rps) / 100.0 AS throughput_rps,
+        max(ingested_at) AS last_ingested_at
     FROM marts.fct_session_metrics
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, occurred_at)), (date_trunc(grain, occurred_at)))
 ),
@@ -99,7 +105,8 @@ checks AS (
         date_trunc(grain, checked_at) AS bucket_start,
         count(*) AS health_checks,
         count(*) FILTER (WHERE NOT is_reachable) AS health_checks_unreachable,
-        sum(round(latency_ms * 10)::HUGEINT) / nullif(count(latency_ms), 0) / 10.0 AS health_check_latency_ms_avg
+        sum(round(latency_ms * 10)::HUGEINT) / nullif(count(latency_ms), 0) / 10.0 AS health_check_latency_ms_avg,
+        max(ingested_at) AS last_ingested_at
     FROM marts.fct_health_checks
     GROUP BY GROUPING SETS ((integration_id, date_trunc(grain, checked_at)), (date_trunc(grain, checked_at)))
 )
@@ -133,7 +140,9 @@ SELECT
     mt.throughput_rps,
     coalesce(ch.health_checks, 0) AS health_checks,
     coalesce(ch.health_checks_unreachable, 0) AS health_checks_unreachable,
-    ch.health_check_latency_ms_avg
+    ch.health_check_latency_ms_avg,
+    greatest(st.last_ingested_at, en.last_ingested_at, rc.last_ingested_at, er.last_ingested_at,
+             cf.last_ingested_at, mt.last_ingested_at, ch.last_ingested_at) AS last_ingested_at
 FROM buckets AS b
 LEFT JOIN started AS st ON st.integration_id = b.integration_id AND st.bucket_start = b.bucket_start
 LEFT JOIN ended AS en ON en.integration_id = b.integration_id AND en.bucket_start = b.bucket_start
@@ -154,6 +163,10 @@ WITH reported AS (
     -- every session that did work reported all entity types of its integration at its last event
     SELECT j, max(last_event_at) AS last_reported_at FROM syn_sessions WHERE progress > 0 GROUP BY j
 ),
+reports_ingested AS (
+    SELECT integration_id, max(last_ingested_at) AS last_ingested_at
+    FROM marts.fct_sync_sessions WHERE records_processed > 0 OR records_failed > 0 GROUP BY integration_id
+),
 records AS (
     SELECT
         i.integration_id,
@@ -165,7 +178,8 @@ records AS (
         p.records_deleted,
         p.records_skipped,
         p.records_failed,
-        r.last_reported_at
+        r.last_reported_at,
+        ri.last_ingested_at
     FROM (
         SELECT
             j,
@@ -182,17 +196,20 @@ records AS (
     ) AS p
     JOIN syn_integrations AS i ON i.j = p.j
     JOIN reported AS r ON r.j = p.j
+    LEFT JOIN reports_ingested AS ri ON ri.integration_id = i.integration_id
 ),
 errors AS (
     SELECT integration_id, entity_type, count(*) AS errors,
-           count(*) FILTER (WHERE category = 'validation') AS validation_errors
+           count(*) FILTER (WHERE category = 'validation') AS validation_errors,
+           max(ingested_at) AS last_ingested_at
     FROM marts.fct_sync_errors
     WHERE entity_type IS NOT NULL
     GROUP BY integration_id, entity_type
 ),
 conflicts AS (
     SELECT integration_id, entity_type, count(*) AS conflicts,
-           count(*) FILTER (WHERE NOT is_resolved) AS conflicts_unresolved
+           count(*) FILTER (WHERE NOT is_resolved) AS conflicts_unresolved,
+           max(ingested_at) AS last_ingested_at
     FROM marts.fct_sync_conflicts
     WHERE entity_type IS NOT NULL
     GROUP BY integration_id, entity_type
@@ -212,7 +229,8 @@ per_integration AS (
         coalesce(e.validation_errors, 0) AS validation_errors,
         coalesce(c.conflicts, 0) AS conflicts,
         coalesce(c.conflicts_unresolved, 0) AS conflicts_unresolved,
-        r.last_reported_at
+        r.last_reported_at,
+        greatest(r.last_ingested_at, e.last_ingested_at, c.last_ingested_at) AS last_ingested_at
     FROM records AS r
     FULL OUTER JOIN errors AS e ON r.integration_id = e.integration_id AND r.entity_type = e.entity_type
     FULL OUTER JOIN conflicts AS c
@@ -234,7 +252,8 @@ fleet AS (
         sum(validation_errors) AS validation_errors,
         sum(conflicts) AS conflicts,
         sum(conflicts_unresolved) AS conflicts_unresolved,
-        max(last_reported_at) AS last_reported_at
+        max(last_reported_at) AS last_reported_at,
+        max(last_ingested_at) AS last_ingested_at
     FROM per_integration
     GROUP BY entity_type
 ),
@@ -259,7 +278,8 @@ SELECT
     c.validation_errors::BIGINT AS validation_errors,
     c.conflicts::BIGINT AS conflicts,
     c.conflicts_unresolved::BIGINT AS conflicts_unresolved,
-    c.last_reported_at
+    c.last_reported_at,
+    c.last_ingested_at
 FROM combined AS c
 LEFT JOIN marts.dim_integrations AS d ON d.integration_id = c.integration_id
 ORDER BY c.integration_id, c.entity_type;

@@ -86,7 +86,8 @@ CREATE TABLE marts.mart_entity_metrics (
     integration_id VARCHAR, provider VARCHAR, entity_type VARCHAR, sessions_reporting BIGINT,
     records_processed BIGINT, records_created BIGINT, records_updated BIGINT, records_deleted BIGINT,
     records_skipped BIGINT, records_failed BIGINT, records_failed_rate DOUBLE, errors BIGINT,
-    validation_errors BIGINT, conflicts BIGINT, conflicts_unresolved BIGINT, last_reported_at TIMESTAMP
+    validation_errors BIGINT, conflicts BIGINT, conflicts_unresolved BIGINT, last_reported_at TIMESTAMP,
+    last_ingested_at TIMESTAMP
 );
 
 CREATE TABLE marts.mart_integration_health (
@@ -108,7 +109,7 @@ CREATE TABLE marts.mart_sync_timeseries_hourly (
     errors_rate_limit BIGINT, errors_validation BIGINT, errors_conflict BIGINT, errors_system BIGINT,
     errors_total BIGINT, conflicts BIGINT, conflicts_unresolved BIGINT, api_calls BIGINT,
     api_latency_ms_avg DOUBLE, api_latency_ms_p95 DOUBLE, throughput_rps DOUBLE, health_checks BIGINT,
-    health_checks_unreachable BIGINT, health_check_latency_ms_avg DOUBLE
+    health_checks_unreachable BIGINT, health_check_latency_ms_avg DOUBLE, last_ingested_at TIMESTAMP
 );
 
 CREATE TABLE marts.mart_sync_timeseries_daily AS FROM marts.mart_sync_timeseries_hourly LIMIT 0;
