@@ -14,7 +14,7 @@ From one run on the same machine:
     .venv/bin/python benchmarks/refresh_benchmark.py --copies 99   # history of ~100M events (~20 GB, ~30 min)
 
 SHOW_SLOWEST=N prints the N slowest dbt nodes of every dbt run. DuckDB's memory limit is the
-profile's (SYNCMON_DUCKDB_MEMORY_LIMIT, default 1GB).
+profile's (SYNCMON_DUCKDB_MEMORY_LIMIT, default 600MB).
 """
 
 from __future__ import annotations
