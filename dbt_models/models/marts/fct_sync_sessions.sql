@@ -23,23 +23,20 @@
 -- update them; delete+insert on (integration_id, session_id). Every read below starts at
 -- `earliest` (macro earliest_touched_event): no event of a touched session is older.
 
+{%- set new_events -%}
+    select integration_id, session_id, occurred_at from {{ ref('stg_sync_events') }}
+    where session_id is not null and {{ ingested_since_last_build('ingested_at', 'last_ingested_at') }}
+{%- endset %}
 {%- if is_incremental() %}
-    {%- set new_events -%}
-        select integration_id, session_id, occurred_at from {{ ref('stg_sync_events') }}
-        where session_id is not null and {{ ingested_since_last_build('ingested_at', 'last_ingested_at') }}
-    {%- endset %}
     {%- set earliest = earliest_touched_event(new_events, 'first_event_at') %}
 {%- endif %}
 
-with sync_events as not materialized (  -- read twice; materialized, it would copy every event first
+with sync_events as not materialized (  -- a materialized copy of every event would come before the filters
     select * from {{ ref('stg_sync_events') }}
 ),
 
 touched_sessions as (
-    select distinct integration_id, session_id
-    from sync_events
-    where session_id is not null
-        and {{ ingested_since_last_build('ingested_at', 'last_ingested_at') }}
+    select distinct integration_id, session_id from ({{ new_events }})
 ),
 
 session_events as (
